@@ -1,0 +1,1 @@
+"""Corpus: which pages docqa answers from, and how to obtain them."""

@@ -1,0 +1,57 @@
+"""The pinned manifest of the 16 security pages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_PATH = Path(__file__).with_name("manifest.json")
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """Where one page comes from and what it must hash to."""
+
+    id: str
+    raw_url: str
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The pages of one documentation section, pinned to a commit."""
+
+    name: str
+    title: str
+    repository: str
+    commit: str
+    license: str
+    license_url: str
+    pages: tuple[PageSource, ...]
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
+    """Read a manifest file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pages = tuple(
+        PageSource(
+            id=page["id"],
+            raw_url=data["raw_url"].format(
+                repository=data["repository"], commit=data["commit"], path=page["path"]
+            ),
+            url=page["url"],
+            sha256=page["sha256"],
+        )
+        for page in data["pages"]
+    )
+    return Manifest(
+        name=data["name"],
+        title=data["title"],
+        repository=data["repository"],
+        commit=data["commit"],
+        license=data["license"],
+        license_url=data["license_url"],
+        pages=pages,
+    )

@@ -1,0 +1,1 @@
+"""docqa: the settings shared by every stage and the `docqa` command that wires them."""

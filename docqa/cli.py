@@ -1,0 +1,202 @@
+"""The `docqa` command: the one place that wires corpus, ingest, app and eval together.
+
+Heavy libraries (torch, chromadb) are imported inside commands, so `docqa --help` is instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from docqa.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+USER_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, ValueError)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from corpus.fetch import CorpusError
+    from ingest.pipeline import IngestBusyError
+    from ingest.store import IndexError_
+
+    return (*USER_ERRORS, CorpusError, IngestBusyError, IndexError_)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn expected failures into `Error: ...` and exit status 1."""
+    try:
+        yield
+    except _user_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    """Data to stdout: JSON for machines, or a short human summary."""
+    if as_json:
+        if dataclasses.is_dataclass(data) and not isinstance(data, type):
+            data = dataclasses.asdict(data)
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(text)
+
+
+class TqdmProgress:
+    """A progress bar on stderr driven by (stage, done, total) callbacks."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, unit="", leave=False)
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        """Finish the current bar."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def common(func: F) -> F:
+    """Options every data command shares."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index-dir", type=click.Path(path_type=Path), help="Index folder [DOCQA_INDEX_DIR]."
+)
+@click.option(
+    "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [DOCQA_CHROMA_URL]."
+)
+@click.pass_context
+def cli(ctx: click.Context, index_dir: Path | None, chroma_url: str | None) -> None:
+    """docqa: cited answers from the Security in Amazon Comprehend pages, offline."""
+    try:
+        ctx.obj = load_settings(index_dir=index_dir, chroma_url=chroma_url)
+    except Exception as exc:
+        raise click.ClickException(f"Invalid settings: {exc}") from exc
+
+
+@cli.group()
+def corpus() -> None:
+    """Obtain the documentation pages."""
+
+
+@corpus.command("fetch")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Copy from this folder instead of downloading [DOCQA_CORPUS_SOURCE].",
+)
+@click.option("--dest", type=click.Path(path_type=Path), help="Where to put the pages.")
+@common
+@click.pass_obj
+def corpus_fetch(
+    settings: Settings, source: Path | None, dest: Path | None, as_json: bool, quiet: bool
+) -> None:
+    """Download the 16 pinned pages (or copy them with --from), checking checksums."""
+    from corpus.fetch import fetch
+    from corpus.manifest import load_manifest
+
+    target = dest or settings.corpus_path
+    say = None if quiet else (lambda page: click.echo(f"  got {page}", err=True))
+    with user_errors():
+        report = fetch(load_manifest(), target, source or settings.corpus_source, progress=say)
+    emit(
+        report,
+        as_json,
+        f"{len(report.fetched)} fetched, {len(report.unchanged)} already present in {target}",
+    )
+
+
+@cli.command()
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of pages to index (default: the fetched corpus).",
+)
+@click.option("--rebuild", is_flag=True, help="Re-embed everything from scratch.")
+@click.option("--chunk-size", type=int, help="Characters per chunk [DOCQA_CHUNK_SIZE].")
+@common
+@click.pass_obj
+def ingest(
+    settings: Settings,
+    corpus_dir: Path | None,
+    rebuild: bool,
+    chunk_size: int | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Index the pages: only new and changed pages are embedded."""
+    from ingest.embed import load_embedder
+    from ingest.pipeline import run_ingest
+
+    settings = settings.with_overrides(chunk_size=chunk_size)
+    progress = TqdmProgress(quiet)
+    with user_errors():
+        report = run_ingest(
+            settings, lambda: load_embedder(settings), corpus_dir, rebuild, progress
+        )
+    progress.close()
+    for skipped in report.skipped:
+        click.echo(f"Skipped {skipped.path}: {skipped.reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    emit(
+        report,
+        as_json,
+        f"{report.pages} pages ({len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged), "
+        f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f} s",
+    )
+
+
+@cli.command()
+@common
+@click.pass_obj
+def status(settings: Settings, as_json: bool, quiet: bool) -> None:
+    """Show what the index holds and what built it."""
+    from ingest.store import IndexStore
+
+    with user_errors():
+        info = IndexStore(settings).info()
+    if info is None:
+        raise click.ClickException("No index yet. Build it: docqa ingest")
+    data = dataclasses.asdict(info)
+    data["files"] = sorted(info.files)
+    emit(
+        data,
+        as_json,
+        f"{info.pages} pages, {info.chunks} chunks, model {info.model}, built {info.built_at} "
+        f"from {info.source} (build {info.build_id})",
+    )
+
+
+def main() -> None:
+    """Entry point of the `docqa` command."""
+    cli(prog_name="docqa")

@@ -1,0 +1,66 @@
+"""The one settings object: flag, then DOCQA_* environment variable, then default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of docqa; built once at an entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path | None = None
+    corpus_source: Path | None = None
+    index_dir: Path | None = None
+    chroma_url: str | None = None
+    collection: str = "docqa"
+
+    embed_model: str = DEFAULT_MODEL
+    embed_backend: Literal["torch", "onnx-int8"] = "torch"
+    embed_batch_size: int = Field(default=64, ge=1)
+
+    chunk_size: int = Field(default=1000, ge=200)
+    chunk_overlap: int = Field(default=100, ge=0)
+    max_block_chars: int = Field(default=4000, ge=500)
+    max_page_bytes: int = Field(default=2_000_000, ge=1)
+
+    k: int = Field(default=5, ge=1, le=50)
+    max_question_chars: int = Field(default=2000, ge=50)
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm_model: str | None = None
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+
+    @property
+    def corpus_path(self) -> Path:
+        """Folder holding the pages to index."""
+        return self.corpus_dir or self.data_dir / "corpus" / "comprehend-security"
+
+    @property
+    def index_path(self) -> Path:
+        """Folder holding the local index (embedded Chroma builds, lexical index, lock)."""
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def eval_path(self) -> Path:
+        """Folder holding evaluation runs."""
+        return self.data_dir / "eval"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the given non-None values replaced (used for CLI flags)."""
+        values = {key: value for key, value in changes.items() if value is not None}
+        return self.model_copy(update=values) if values else self
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings from flags (non-None win), then the environment, then defaults."""
+    return Settings(**{key: value for key, value in flags.items() if value is not None})

@@ -1,0 +1,1 @@
+"""Evaluation: question set, metrics, runner, report."""

@@ -1,0 +1,1 @@
+"""Ingest: parse pages, chunk them, embed the chunks and write the Chroma index."""

@@ -1,0 +1,277 @@
+"""`docqa ingest`: incremental, locked, built aside and switched atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock, Timeout
+
+from ingest.chunk import Chunker
+from ingest.embed import Embedder
+from ingest.models import Chunk, IngestReport
+from ingest.parse import parse
+from ingest.sources import PageFile, Scan, decode, scan
+from ingest.store import IndexInfo, IndexMismatchError, IndexStore, new_build_id
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+    from docqa.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+EmbedderFactory = Callable[[], Embedder]
+GROUP_CHUNKS = 256
+_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+
+
+class IngestBusyError(Exception):
+    """Another ingest holds the lock."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which pages an ingest adds, changes, removes and keeps."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+
+    @property
+    def noop(self) -> bool:
+        """True when nothing needs to be written."""
+        return not (self.added or self.changed or self.removed)
+
+
+def plan(files: dict[str, str], previous: dict[str, str]) -> Plan:
+    """Compare page hashes now with those of the active index."""
+    return Plan(
+        added=sorted(set(files) - set(previous)),
+        changed=sorted(p for p in files if p in previous and previous[p] != files[p]),
+        removed=sorted(set(previous) - set(files)),
+        unchanged=sorted(p for p in files if previous.get(p) == files[p]),
+    )
+
+
+def corpus_checksum(files: dict[str, str]) -> str:
+    """One hash over every page id and page hash."""
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """What Chroma keeps beside each chunk."""
+    return {
+        "page_id": chunk.page_id,
+        "ordinal": chunk.ordinal,
+        "title": chunk.title,
+        "section": chunk.section,
+        "anchor": chunk.anchor,
+        "heading_path": " > ".join(chunk.heading_path),
+        "url": chunk.url,
+        "page_sha256": chunk.page_sha256,
+    }
+
+
+def _batches(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+class Ingest:
+    """One ingest run over one corpus folder into one index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: EmbedderFactory,
+        corpus: Path | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.corpus = corpus or settings.corpus_path
+        self.store = IndexStore(settings)
+        self.chunker = Chunker(
+            settings.chunk_size, settings.chunk_overlap, settings.max_block_chars
+        )
+        self.make_embedder = embedder
+        self._embedder: Embedder | None = None
+        self.progress = progress or (lambda stage, done, total: None)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use only."""
+        if self._embedder is None:
+            self.progress("loading model", 0, 1)
+            self._embedder = self.make_embedder()
+        return self._embedder
+
+    def run(self, rebuild: bool = False) -> IngestReport:
+        """Bring the index in line with the corpus folder."""
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.store.root / "ingest.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise IngestBusyError(
+                f"Another ingest is already running on {self.store.location} "
+                f"(lock {lock.lock_file}). Wait for it to finish, then run this again."
+            ) from exc
+        try:
+            return self._run_locked(rebuild)
+        finally:
+            lock.release()
+
+    def _run_locked(self, rebuild: bool) -> IngestReport:
+        start = time.perf_counter()
+        self.store.prune()
+        found = scan(self.corpus, self.settings.max_page_bytes)
+        files = {f.source.id: f.sha256 for f in found.files}
+        current = None if rebuild else self.store.info()
+        if current and current.model != self.settings.embed_model:
+            raise IndexMismatchError(
+                f"The index at {self.store.location} was built with '{current.model}', not "
+                f"'{self.settings.embed_model}'. Run `docqa ingest --rebuild` to rebuild it."
+            )
+        the_plan = plan(files, current.files if current else {})
+        if current and current.chunker != self.chunker.fingerprint:
+            found.warnings.append("chunking settings changed: every page is re-chunked")
+            the_plan = replace(
+                the_plan, changed=the_plan.changed + the_plan.unchanged, unchanged=[]
+            )
+        report = IngestReport(
+            added=the_plan.added,
+            changed=sorted(the_plan.changed),
+            removed=the_plan.removed,
+            unchanged=the_plan.unchanged,
+            skipped=found.skipped,
+            warnings=list(found.warnings),
+            pages=len(files),
+        )
+        if current and the_plan.noop:
+            return replace(
+                report,
+                chunks=current.chunks,
+                build_id=current.build_id,
+                seconds=time.perf_counter() - start,
+            )
+        build_id = new_build_id()
+        try:
+            chunks, embedded = self._build(build_id, found, the_plan, current, report)
+        except BaseException:
+            self.store.drop(build_id)
+            raise
+        self.store.publish(build_id)
+        self.store.prune()
+        return replace(
+            report,
+            chunks=chunks,
+            embedded_chunks=embedded,
+            build_id=build_id,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _build(
+        self,
+        build_id: str,
+        found: Scan,
+        the_plan: Plan,
+        current: IndexInfo | None,
+        report: IngestReport,
+    ) -> tuple[int, int]:
+        collection = self.store.create(build_id)
+        copied = 0
+        if current is not None and the_plan.unchanged:
+            old = self.store.open(current.build_id)
+            copied = self._copy(old, collection, the_plan.unchanged)
+        todo = [f for f in found.files if f.source.id not in set(the_plan.unchanged)]
+        embedded = self._embed_pages(collection, todo, report)
+        files = {f.source.id: f.sha256 for f in found.files}
+        info = IndexInfo(
+            build_id=build_id,
+            model=self.settings.embed_model,
+            chunker=self.chunker.fingerprint,
+            corpus_checksum=corpus_checksum(files),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            source=str(self.corpus),
+            pages=len(files),
+            chunks=copied + embedded,
+            files=files,
+        )
+        collection.modify(metadata=info.to_metadata())
+        return copied + embedded, embedded
+
+    def _copy(self, old: Collection, new: Collection, page_ids: list[str]) -> int:
+        """Carry unchanged pages' chunks over with their embeddings (no re-embedding)."""
+        batch = min(5000, self.store.max_batch(new))
+        total, offset = 0, 0
+        where: Any = {"page_id": {"$in": page_ids}}
+        while True:
+            got = old.get(
+                where=where,
+                include=["embeddings", "documents", "metadatas"],
+                limit=batch,
+                offset=offset,
+            )
+            if not got["ids"]:
+                return total
+            new.add(
+                ids=got["ids"],
+                embeddings=got["embeddings"],
+                documents=got["documents"],
+                metadatas=got["metadatas"],
+            )
+            total += len(got["ids"])
+            offset += len(got["ids"])
+            self.progress("copying unchanged pages", total, total)
+
+    def _embed_pages(
+        self, collection: Collection, todo: list[PageFile], report: IngestReport
+    ) -> int:
+        """Parse, chunk, embed and write pages, a group at a time (memory stays flat)."""
+        pending: list[Chunk] = []
+        written = 0
+        for n, page_file in enumerate(todo, 1):
+            text, _ = decode(page_file.source.path.read_bytes())
+            page = parse(text, page_file.source.id, page_file.source.url, page_file.sha256)
+            if not _HEADING.search(text):
+                report.warnings.append(f"{page_file.source.id}: no heading; title from file name")
+            pending.extend(self.chunker.chunk(page))
+            if len(pending) >= GROUP_CHUNKS or n == len(todo):
+                written += self._write(collection, pending)
+                pending = []
+                self.progress("embedding pages", n, len(todo))
+        return written
+
+    def _write(self, collection: Collection, chunks: list[Chunk]) -> int:
+        if not chunks:
+            return 0
+        vectors = self.embedder.encode([c.embed_text for c in chunks])
+        limit = self.store.max_batch(collection)
+        for part in _batches(len(chunks), limit):
+            group = chunks[part]
+            metadatas: Any = [chunk_metadata(c) for c in group]
+            collection.add(
+                ids=[c.id for c in group],
+                embeddings=vectors[part],
+                documents=[c.text for c in group],
+                metadatas=metadatas,
+            )
+        return len(chunks)
+
+
+def run_ingest(
+    settings: Settings,
+    embedder: EmbedderFactory,
+    corpus: Path | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest a corpus folder (default: the configured one) into the index."""
+    return Ingest(settings, embedder, corpus, progress).run(rebuild)

@@ -1,0 +1,86 @@
+"""Read page files, reporting by name the ones that cannot be indexed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.discover import SourceFile, discover
+from ingest.models import Skipped
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A readable page file and the hash of its bytes."""
+
+    source: SourceFile
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The page files of a corpus folder, and what was skipped or read with a warning."""
+
+    files: list[PageFile]
+    skipped: list[Skipped]
+    warnings: list[str]
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Text of a page; falls back to Windows-1252 when it is not UTF-8 (flagged True)."""
+    try:
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), True
+
+
+def check(path: Path, data: bytes, max_bytes: int) -> str | None:
+    """Why these bytes cannot be indexed as a page, or None when they can."""
+    if len(data) > max_bytes:
+        mb = len(data) / 1_000_000
+        return (
+            f"too large ({mb:.1f} MB > {max_bytes / 1_000_000:.1f} MB; raise DOCQA_MAX_PAGE_BYTES)"
+        )
+    if b"\x00" in data[:65536]:
+        return "binary file, not a text page"
+    if not data.strip():
+        return "empty page"
+    text, _ = decode(data)
+    if not text.strip():
+        return "empty page"
+    return None
+
+
+def scan(root: Path, max_bytes: int) -> Scan:
+    """Hash and check every page file under root; byte-identical copies are skipped."""
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"Corpus folder {root} does not exist. Get the pages with `docqa corpus fetch` "
+            "(or `--from DIR`), or point to a folder with --corpus DIR."
+        )
+    sources, others = discover(root)
+    files: list[PageFile] = []
+    skipped = [Skipped(str(p.relative_to(root)), "not a Markdown (.md) file") for p in others]
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        name = str(source.path.relative_to(root))
+        try:
+            data = source.path.read_bytes()
+        except OSError as exc:
+            skipped.append(Skipped(name, f"unreadable ({exc.strerror})"))
+            continue
+        reason = check(source.path, data, max_bytes)
+        if reason:
+            skipped.append(Skipped(name, reason))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            skipped.append(Skipped(name, f"byte-identical copy of {seen[digest]}"))
+            continue
+        seen[digest] = source.id
+        if decode(data)[1]:
+            warnings.append(f"{name}: not UTF-8; read as Windows-1252")
+        files.append(PageFile(source, digest))
+    return Scan(files, skipped, warnings)

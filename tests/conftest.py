@@ -1,0 +1,74 @@
+"""Shared fixtures: offline by construction, Chroma in tmp_path, the real model once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+for _name in [n for n in os.environ if n.startswith("DOCQA_") and n != "DOCQA_CORPUS_SOURCE"]:
+    del os.environ[_name]
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+FAKE_MODEL = "fake-hash-384"
+
+
+def _shared_corpus(name: str) -> Path:
+    if name == "comprehend-security" and os.environ.get("DOCQA_CORPUS_SOURCE"):
+        path = Path(os.environ["DOCQA_CORPUS_SOURCE"]).resolve()
+    else:
+        path = ROOT.parent / "shared" / "corpus" / name
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the shared corpus at {path}")
+        pytest.skip(f"shared corpus {path} not present")
+    return path
+
+
+@pytest.fixture(scope="session")
+def security_corpus() -> Path:
+    """The 16 real pages (read, never copied into the repo)."""
+    return _shared_corpus("comprehend-security")
+
+
+@pytest.fixture(scope="session")
+def revised_corpus() -> Path:
+    """The same section after the 2023 revision."""
+    return _shared_corpus("comprehend-security-2023")
+
+
+@pytest.fixture(scope="session")
+def aws_guides() -> Path:
+    """1,629 pages of five guides."""
+    return _shared_corpus("aws-guides")
+
+
+@pytest.fixture
+def fixture_pages(tmp_path: Path) -> Path:
+    """A writable copy of our own fixture pages."""
+    dest = tmp_path / "pages"
+    shutil.copytree(FIXTURES / "pages", dest)
+    return dest
+
+
+@pytest.fixture
+def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings with the fake embedder and everything under tmp_path."""
+    from docqa.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", embed_model=FAKE_MODEL)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Iterator[object]:
+    """The packaged all-MiniLM-L6-v2, loaded once per session."""
+    from ingest.embed import SentenceTransformerEmbedder
+
+    yield SentenceTransformerEmbedder("all-MiniLM-L6-v2")

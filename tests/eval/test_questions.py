@@ -1,0 +1,275 @@
+"""Validate the evaluation question set in ``eval/questions.jsonl``.
+
+Only the standard library and pytest are used, so this test does not depend on
+the docqa package. The corpus folder is taken from ``DOCQA_CORPUS_SOURCE`` when
+set, otherwise from the shared corpus next to the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+QUESTIONS_PATH = Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "comprehend-security"
+
+ALLOWED_KINDS = {
+    "factual",
+    "paraphrase",
+    "terse",
+    "long",
+    "typo",
+    "multi-page",
+    "follow-up",
+    "identifier",
+    "off-topic",
+    "near-miss",
+}
+UNANSWERABLE_KINDS = {"off-topic", "near-miss"}
+REQUIRED_KEYS = {
+    "id": str,
+    "question": str,
+    "expected_pages": list,
+    "answerable": bool,
+    "expected_facts": list,
+    "kind": str,
+}
+OPTIONAL_KEYS = {"history": list}
+
+MIN_TOTAL = 90
+MIN_FIRST_PER_PAGE = 3
+MIN_FOLLOW_UPS = 10
+MIN_OFF_TOPIC = 10
+MIN_NEAR_MISS = 10
+MIN_IDENTIFIER = 8
+MIN_MULTI_PAGE = 5
+MAX_FACTS = 4
+MAX_FACT_WORDS = 6
+# A question sharing this many consecutive words with a page is treated as copied.
+COPY_NGRAM = 8
+
+_ESCAPE_RE = re.compile(r"\\(.)")
+_WS_RE = re.compile(r"\s+")
+_MARKUP_CHARS = ("`", "*", "[", "]")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:[-':.][a-z0-9]+)*")
+_IDENT_RE = re.compile(r"\b(?:[a-z0-9]+:[A-Za-z][A-Za-z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
+
+
+def ngrams(words: list[str], n: int = COPY_NGRAM) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def normalise(text: str) -> str:
+    """Drop Markdown backslash escapes, lowercase and collapse whitespace."""
+    return _WS_RE.sub(" ", _ESCAPE_RE.sub(r"\1", text).lower()).strip()
+
+
+def strip_markup(text: str) -> str:
+    """Remove backticks and ``*`` emphasis from already normalised text."""
+    return _WS_RE.sub(" ", text.replace("`", "").replace("*", "")).strip()
+
+
+def load_questions() -> list[dict]:
+    assert QUESTIONS_PATH.is_file(), f"questions file missing: {QUESTIONS_PATH}"
+    rows = []
+    for lineno, line in enumerate(QUESTIONS_PATH.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:  # pragma: no cover - message only
+            pytest.fail(f"line {lineno}: invalid JSON: {exc}")
+        assert isinstance(row, dict), f"line {lineno}: expected a JSON object"
+        rows.append(row)
+    return rows
+
+
+def corpus_dir() -> Path:
+    env = os.environ.get("DOCQA_CORPUS_SOURCE")
+    return Path(env) if env else DEFAULT_CORPUS
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[dict]:
+    return load_questions()
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, tuple[str, str]]:
+    """Map page id -> (normalised text, normalised text without markup)."""
+    folder = corpus_dir()
+    if not folder.is_dir():
+        pytest.skip(f"corpus folder not found: {folder} (set DOCQA_CORPUS_SOURCE)")
+    pages = {}
+    for path in sorted(folder.glob("*.md")):
+        norm = normalise(path.read_text(encoding="utf-8"))
+        pages[path.stem] = (norm, strip_markup(norm))
+    if not pages:
+        pytest.skip(f"corpus folder has no .md pages: {folder}")
+    return pages
+
+
+def test_required_keys_and_types(questions):
+    problems = []
+    for i, q in enumerate(questions):
+        qid = q.get("id", f"<row {i}>")
+        for key, typ in REQUIRED_KEYS.items():
+            if key not in q:
+                problems.append(f"{qid}: missing key {key!r}")
+            elif not isinstance(q[key], typ):
+                problems.append(f"{qid}: {key!r} should be {typ.__name__}")
+        for key in set(q) - set(REQUIRED_KEYS):
+            if key not in OPTIONAL_KEYS:
+                problems.append(f"{qid}: unexpected key {key!r}")
+            elif not isinstance(q[key], OPTIONAL_KEYS[key]):
+                problems.append(f"{qid}: {key!r} should be {OPTIONAL_KEYS[key].__name__}")
+        if isinstance(q.get("question"), str) and not q["question"].strip():
+            problems.append(f"{qid}: empty question")
+        for key in ("expected_pages", "expected_facts", "history"):
+            items = q.get(key)
+            if isinstance(items, list) and not all(isinstance(x, str) and x.strip() for x in items):
+                problems.append(f"{qid}: {key!r} must hold non-empty strings")
+    assert not problems, "\n".join(problems)
+
+
+def test_ids_and_questions_unique(questions):
+    ids = Counter(q["id"] for q in questions)
+    dup_ids = sorted(k for k, n in ids.items() if n > 1)
+    assert not dup_ids, f"duplicate ids: {dup_ids}"
+    texts = Counter(normalise(q["question"]) for q in questions)
+    dup_texts = sorted(k for k, n in texts.items() if n > 1)
+    assert not dup_texts, f"duplicate questions: {dup_texts}"
+
+
+def test_kinds_allowed(questions):
+    bad = [f"{q['id']}: {q['kind']!r}" for q in questions if q["kind"] not in ALLOWED_KINDS]
+    assert not bad, f"kinds must be one of {sorted(ALLOWED_KINDS)}:\n" + "\n".join(bad)
+
+
+def test_answerable_consistency(questions):
+    problems = []
+    for q in questions:
+        pages, facts = q["expected_pages"], q["expected_facts"]
+        if q["answerable"]:
+            if not pages or not facts:
+                problems.append(f"{q['id']}: answerable but pages={pages} facts={facts}")
+        elif pages or facts:
+            problems.append(f"{q['id']}: unanswerable but pages={pages} facts={facts}")
+        if q["kind"] in UNANSWERABLE_KINDS and q["answerable"]:
+            problems.append(f"{q['id']}: kind {q['kind']!r} must be unanswerable")
+        if len(set(pages)) != len(pages):
+            problems.append(f"{q['id']}: repeated page in {pages}")
+        if q["kind"] == "multi-page" and len(pages) < 2:
+            problems.append(f"{q['id']}: multi-page question lists {len(pages)} page(s)")
+        if q["kind"] == "follow-up" and not q.get("history"):
+            problems.append(f"{q['id']}: follow-up question without history")
+    assert not problems, "\n".join(problems)
+
+
+def test_fact_shape(questions):
+    problems = []
+    for q in questions:
+        facts = q["expected_facts"]
+        if q["answerable"] and not 1 <= len(facts) <= MAX_FACTS:
+            problems.append(f"{q['id']}: {len(facts)} facts (want 1-{MAX_FACTS})")
+        for fact in facts:
+            if fact != fact.lower() or fact != fact.strip() or "  " in fact:
+                problems.append(f"{q['id']}: fact {fact!r} must be lower-case and trimmed")
+            if len(fact.split()) > MAX_FACT_WORDS:
+                problems.append(f"{q['id']}: fact {fact!r} longer than {MAX_FACT_WORDS} words")
+            if any(ch in fact for ch in _MARKUP_CHARS):
+                problems.append(f"{q['id']}: fact {fact!r} contains Markdown syntax")
+    assert not problems, "\n".join(problems)
+
+
+def test_expected_pages_exist(questions, corpus):
+    missing = [
+        f"{q['id']}: {page}"
+        for q in questions
+        for page in q["expected_pages"]
+        if page not in corpus
+    ]
+    assert not missing, f"unknown page ids (corpus has {sorted(corpus)}):\n" + "\n".join(missing)
+
+
+def test_facts_occur_in_expected_pages(questions, corpus):
+    problems = []
+    for q in questions:
+        pages = [p for p in q["expected_pages"] if p in corpus]
+        for fact in q["expected_facts"]:
+            raw_hits = [p for p in pages if fact in corpus[p][0]]
+            plain_hits = [p for p in pages if fact in corpus[p][1]]
+            if not raw_hits:
+                problems.append(f"{q['id']}: fact {fact!r} not found in {pages}")
+            elif not plain_hits:
+                problems.append(f"{q['id']}: fact {fact!r} only matches with Markdown markup")
+    assert not problems, "\n".join(problems)
+
+
+def test_each_multi_page_source_holds_a_fact(questions, corpus):
+    problems = []
+    for q in questions:
+        if len(q["expected_pages"]) < 2:
+            continue
+        for page in q["expected_pages"]:
+            if page in corpus and not any(f in corpus[page][1] for f in q["expected_facts"]):
+                problems.append(f"{q['id']}: page {page} holds none of {q['expected_facts']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_identifiers_exist_in_corpus(questions, corpus):
+    text = " ".join(plain for _, plain in corpus.values())
+    problems = []
+    for q in (q for q in questions if q["kind"] == "identifier"):
+        idents = _IDENT_RE.findall(q["question"])
+        if not idents:
+            problems.append(f"{q['id']}: identifier question names no identifier")
+        for ident in idents:
+            if ident.lower() not in text:
+                problems.append(f"{q['id']}: identifier {ident!r} does not occur in the corpus")
+    assert not problems, "\n".join(problems)
+
+
+def test_questions_not_copied_from_pages(questions, corpus):
+    page_grams: set[tuple[str, ...]] = set()
+    for _, plain in corpus.values():
+        page_grams |= ngrams(_WORD_RE.findall(plain))
+    problems = []
+    for q in questions:
+        for text in [q["question"], *q.get("history", [])]:
+            if ngrams(_WORD_RE.findall(normalise(text))) & page_grams:
+                problems.append(f"{q['id']}: shares {COPY_NGRAM}+ consecutive words with a page")
+                break
+    assert not problems, "\n".join(problems)
+
+
+def test_counts(questions):
+    kinds = Counter(q["kind"] for q in questions)
+    with_history = sum(1 for q in questions if q.get("history"))
+    multi = sum(1 for q in questions if len(q["expected_pages"]) >= 2)
+    checks = [
+        ("questions", len(questions), MIN_TOTAL),
+        ("questions with history", with_history, MIN_FOLLOW_UPS),
+        ("off-topic questions", kinds["off-topic"], MIN_OFF_TOPIC),
+        ("near-miss questions", kinds["near-miss"], MIN_NEAR_MISS),
+        ("identifier questions", kinds["identifier"], MIN_IDENTIFIER),
+        ("multi-page questions", multi, MIN_MULTI_PAGE),
+    ]
+    problems = [f"only {got} {label} (want >= {want})" for label, got, want in checks if got < want]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_is_first_expected_often_enough(questions, corpus):
+    first = Counter(q["expected_pages"][0] for q in questions if q["expected_pages"])
+    problems = [
+        f"page {page} is first expected page of {first[page]} question(s) "
+        f"(want >= {MIN_FIRST_PER_PAGE})"
+        for page in sorted(corpus)
+        if first[page] < MIN_FIRST_PER_PAGE
+    ]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,94 @@
+"""Chunker: invariants over the real pages, a reviewed snapshot, and edge cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import Chunker
+from ingest.models import Page
+from ingest.parse import parse
+
+SNAPSHOT = Path(__file__).with_name("snapshots") / "chunks.json"
+FENCE = re.compile(r"^\s*```", re.MULTILINE)
+
+
+def pages(folder: Path) -> list[Page]:
+    return [parse(p.read_text(), p.stem, "u") for p in sorted(folder.glob("*.md"))]
+
+
+@pytest.mark.parametrize("size", [400, 1000, 1600])
+def test_invariants_on_real_pages(security_corpus: Path, size: int) -> None:
+    chunker = Chunker(size=size, overlap=100, max_block=4000)
+    for page in pages(security_corpus):
+        chunks = chunker.chunk(page)
+        assert chunks, page.id
+        for chunk in chunks:
+            assert chunk.text.strip(), chunk.id
+            only_code = chunk.text.startswith("```") and chunk.text.rstrip().endswith("```")
+            assert len(chunk.text) <= size or only_code, (chunk.id, len(chunk.text))
+            assert len(FENCE.findall(chunk.text)) % 2 == 0, f"code block cut in {chunk.id}"
+            for line in chunk.text.split("\n"):
+                if line.startswith("|"):
+                    assert line.rstrip().endswith("|"), f"table row cut in {chunk.id}"
+        page_words = Counter(w for s in page.sections for w in s.text.split())
+        chunk_words = Counter(w for c in chunks for w in c.text.split())
+        missing = page_words - chunk_words
+        assert not missing, f"{page.id} lost words: {list(missing)[:10]}"
+
+
+def test_code_blocks_intact(security_corpus: Path) -> None:
+    chunker = Chunker(size=600)
+    for page in pages(security_corpus):
+        blocks = [
+            b for s in page.sections for b in re.findall(r"```.*?```", s.text, flags=re.DOTALL)
+        ]
+        texts = [c.text for c in chunker.chunk(page)]
+        for block in blocks:
+            assert any(block in text for text in texts), f"{page.id}: code block split"
+
+
+def test_chunks_carry_title_and_heading_path(security_corpus: Path) -> None:
+    chunks = Chunker().chunk(pages(security_corpus)[0])
+    for chunk in chunks:
+        assert chunk.heading_path[0] == chunk.title
+        assert chunk.embed_text.startswith(" > ".join(chunk.heading_path))
+        assert chunk.link.startswith("u#")
+
+
+def test_snapshot_of_chunk_ids_and_headings(security_corpus: Path) -> None:
+    chunker = Chunker()
+    got = {
+        page.id: [[c.id, c.anchor, " > ".join(c.heading_path[1:])] for c in chunker.chunk(page)]
+        for page in pages(security_corpus)
+    }
+    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(json.dumps(got, indent=1) + "\n")
+    assert got == json.loads(SNAPSHOT.read_text())
+
+
+def test_oversized_code_block_is_split_on_lines_and_refenced() -> None:
+    code = "```\n" + "\n".join(f'    "line {i}": "{"x" * 40}",' for i in range(200)) + "\n```"
+    page = parse(f"# T\n\n{code}\n", "t", "u")
+    chunks = Chunker(size=500, max_block=2000).chunk(page)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len(chunk.text) <= 2000
+        assert chunk.text.startswith("```") and chunk.text.endswith("```")
+
+
+def test_long_table_repeats_header() -> None:
+    rows = "\n".join(f"| row {i} | value {i} |" for i in range(100))
+    page = parse(f"# T\n\n| Name | Value |\n| --- | --- |\n{rows}\n", "t", "u")
+    chunks = Chunker(size=300).chunk(page)
+    assert len(chunks) > 3
+    assert all(c.text.startswith("| Name | Value |\n| --- | --- |") for c in chunks)
+
+
+def test_fingerprint_changes_with_settings() -> None:
+    assert Chunker(size=800).fingerprint != Chunker(size=1000).fingerprint
