@@ -89,7 +89,9 @@ def chroma_settings() -> Any:
 
 def new_build_id() -> str:
     """A sortable, unique build id."""
-    return time.strftime("b%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
+    now = time.time_ns()
+    stamp = time.strftime("b%Y%m%d-%H%M%S", time.gmtime(now / 1e9))
+    return f"{stamp}-{now // 1000 % 1_000_000:06d}-{secrets.token_hex(2)}"
 
 
 class IndexStore:
