@@ -197,6 +197,121 @@ def status(settings: Settings, as_json: bool, quiet: bool) -> None:
     )
 
 
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--k", type=click.IntRange(1, 50), help="Pages to retrieve [DOCQA_K].")
+@click.option(
+    "--history",
+    "history_file",
+    type=click.File("r"),
+    help="Earlier user questions: a JSON list, or one per line.",
+)
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), help="[DOCQA_ANSWER_MODE]")
+@common
+@click.pass_obj
+def ask(
+    settings: Settings,
+    question: str | None,
+    k: int | None,
+    history_file: Any,
+    mode: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Answer QUESTION (or stdin) from the pages, with numbered sources."""
+    from app.engine import Engine
+    from app.question import EmptyQuestionError
+
+    if question is None:
+        question = "" if sys.stdin.isatty() else sys.stdin.read()
+    history = _read_history(history_file.read()) if history_file else []
+    settings = settings.with_overrides(k=k, answer_mode=mode)
+    with user_errors():
+        try:
+            answer = Engine(settings).ask(question, history)
+        except EmptyQuestionError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for warning in answer.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    sources = answer.related if answer.refused else answer.citations
+    if sources:
+        click.echo("\nRelated pages:" if answer.refused else "\nSources:")
+    for c in sources:
+        click.echo(f"[{c.n}] {c.title} — {c.section}\n    {c.url}")
+
+
+def _read_history(text: str) -> list[str]:
+    """A history file: a JSON list of questions (or of {"question": ...}), or plain lines."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    if not isinstance(data, list):
+        raise click.ClickException("The history file must hold a JSON list of questions.")
+    return [str(item.get("question", "")) if isinstance(item, dict) else str(item) for item in data]
+
+
+@cli.command("eval")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Questions file (JSON Lines) [default: eval/questions.jsonl].",
+)
+@click.option(
+    "--corpus",
+    "corpus_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Evaluate on this folder of pages, indexed aside (repeatable).",
+)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Runs folder.")
+@click.option("--baselines/--no-baselines", default=True, help="Also score the baselines.")
+@click.option("--split", type=click.Choice(["tune", "test", "all"]), default="all")
+@click.option(
+    "--thresholds",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Minimums to meet [default: eval/thresholds.json].",
+)
+@common
+@click.pass_obj
+def eval_command(
+    settings: Settings,
+    questions: Path | None,
+    corpus_dirs: tuple[Path, ...],
+    out: Path | None,
+    baselines: bool,
+    split: str,
+    thresholds: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Score docqa and the baselines on a question set; write a results folder."""
+    from eval.questions import DEFAULT_QUESTIONS
+    from eval.run import EvalOptions, run_eval
+
+    options = EvalOptions(
+        questions=questions or DEFAULT_QUESTIONS,
+        corpus_dirs=corpus_dirs,
+        out_dir=out,
+        baselines=baselines,
+        split=split,
+        thresholds=thresholds,
+    )
+    progress = TqdmProgress(quiet)
+    with user_errors():
+        result = run_eval(settings, options, progress=progress)
+    progress.close()
+    emit(result.summary, as_json, result.table)
+    if not quiet:
+        click.echo(f"Results in {result.run_dir}", err=True)
+    if result.failures:
+        raise click.ClickException("thresholds not met: " + "; ".join(result.failures))
+
+
 def main() -> None:
     """Entry point of the `docqa` command."""
     cli(prog_name="docqa")

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=2_000_000, ge=1)
 
     k: int = Field(default=5, ge=1, le=50)
+    # Tuned on the evaluation's tuning split (`docqa eval --tune`); see docs/evaluation.md.
+    dense_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=1.0, ge=0)
+    refuse_min_dense: float = Field(default=0.34, ge=-1, le=1)
+    refuse_min_coverage: float = Field(default=0.16, ge=0, le=1)
+    refuse_max_unknown: float = Field(default=0.65, ge=0, le=1)
     max_question_chars: int = Field(default=2000, ge=50)
     answer_mode: Literal["extractive", "llm"] = "extractive"
     llm_model: str | None = None

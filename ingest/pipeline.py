@@ -15,6 +15,7 @@ from filelock import FileLock, Timeout
 
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
+from ingest.lexical import LexicalIndex
 from ingest.models import Chunk, IngestReport
 from ingest.parse import parse
 from ingest.sources import PageFile, Scan, decode, scan
@@ -204,6 +205,8 @@ class Ingest:
             chunks=copied + embedded,
             files=files,
         )
+        self.progress("lexical index", 0, 1)
+        LexicalIndex.from_collection(collection).save(self.store.lexical_dir(build_id))
         collection.modify(metadata=info.to_metadata())
         return copied + embedded, embedded
 

@@ -139,6 +139,12 @@ class IndexStore:
         """Folder of an embedded build."""
         return self.root / "builds" / build_id
 
+    def lexical_dir(self, build_id: str) -> Path:
+        """Folder of a build's BM25 index (kept locally even in server mode)."""
+        if self.url:
+            return self.root / "lexical" / build_id
+        return self.build_dir(build_id) / "lexical"
+
     def client(self, build_id: str) -> ClientAPI:
         """A Chroma client that holds the given build."""
         if self.url:
@@ -254,6 +260,7 @@ class IndexStore:
     def drop(self, build_id: str) -> None:
         """Delete a build."""
         if self.url:
+            shutil.rmtree(self.lexical_dir(build_id), ignore_errors=True)
             self._server_client().delete_collection(self.collection_name(build_id))
         else:
             shutil.rmtree(self.build_dir(build_id), ignore_errors=True)

@@ -72,3 +72,32 @@ def real_embedder() -> Iterator[object]:
     from ingest.embed import SentenceTransformerEmbedder
 
     yield SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path, real_embedder):  # type: ignore[no-untyped-def]
+    """Settings of an index of the 16 pages built once with the real model."""
+    from docqa.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("real") / "data")
+    run_ingest(settings, lambda: real_embedder, security_corpus)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_index, real_embedder):  # type: ignore[no-untyped-def]
+    """The answer engine over the real index and model."""
+    from app.engine import Engine
+
+    return Engine(real_index, embedder=real_embedder)
+
+
+@pytest.fixture
+def fake_index(settings, security_corpus: Path):  # type: ignore[no-untyped-def]
+    """Settings of an index of the 16 pages built with the fake embedder."""
+    from ingest.embed import FakeEmbedder
+    from ingest.pipeline import run_ingest
+
+    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
+    return settings

@@ -1,0 +1,92 @@
+"""Optional LLM answers through LangChain's chat-model interface, with citations checked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.models import Citation, Passage
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from docqa.settings import Settings
+
+PROMPT = Path(__file__).with_name("prompts") / "answer.txt"
+_MARKER = re.compile(r"\s?\[(\d+)\]")
+NOT_IN_SOURCES = "NOT IN SOURCES"
+
+
+def chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model named in settings (Ollama, or any OpenAI-compatible server)."""
+    from langchain.chat_models import init_chat_model
+
+    if not settings.llm_model:
+        raise ValueError("No LLM configured: set DOCQA_LLM_MODEL (and DOCQA_LLM_BASE_URL).")
+    kwargs: dict[str, Any] = {"temperature": 0}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if settings.llm_api_key:
+        kwargs["api_key"] = settings.llm_api_key
+    model: BaseChatModel = init_chat_model(
+        settings.llm_model, model_provider=settings.llm_provider, **kwargs
+    )
+    return model
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The numbered passages given to the model."""
+
+    passages: tuple[Passage, ...]
+
+    def render(self) -> str:
+        """Sources as delimited data blocks for the prompt."""
+        blocks = []
+        for n, p in enumerate(self.passages, 1):
+            text = p.text.replace("</source>", "</ source>")
+            blocks.append(f'<source n="{n}" title="{p.title} - {p.section}">\n{text}\n</source>')
+        return "\n".join(blocks)
+
+
+def build_prompt(question: str, sources: Sources) -> str:
+    """The prompt file filled with the question and the sources."""
+    template = PROMPT.read_text(encoding="utf-8")
+    return template.replace("{sources}", sources.render()).replace("{question}", question)
+
+
+def stream_text(model: BaseChatModel, prompt: str) -> Iterator[str]:
+    """Tokens as the model produces them."""
+    for chunk in model.stream(prompt):
+        text = chunk.content if isinstance(chunk.content, str) else ""
+        if text:
+            yield text
+
+
+def check_citations(text: str, sources: Sources) -> tuple[str, tuple[Citation, ...]]:
+    """Drop markers that point to no source; renumber the cited ones 1..n in order."""
+    valid = range(1, len(sources.passages) + 1)
+    order: dict[int, int] = {}
+    for match in _MARKER.finditer(text):
+        n = int(match.group(1))
+        if n in valid and n not in order:
+            order[n] = len(order) + 1
+
+    def renumber(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return f" [{order[n]}]" if n in order else ""
+
+    cleaned = _MARKER.sub(renumber, text).strip()
+    citations = []
+    for old, new in order.items():
+        p = sources.passages[old - 1]
+        citations.append(Citation(new, p.page_id, p.title, p.section, p.link, p.text, p.score))
+    return cleaned, tuple(citations)
+
+
+def top_passages(passages: Sequence[Passage], n: int = 6) -> Sources:
+    """The passages to show the model, best first."""
+    return Sources(tuple(sorted(passages, key=lambda p: -p.score)[:n]))

@@ -1,0 +1,105 @@
+"""Plain records of the answer path: hits, citations, answers, conversation turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk with its scores."""
+
+    chunk_id: str
+    page_id: str
+    title: str
+    section: str
+    anchor: str
+    url: str
+    text: str
+    heading_path: str
+    score: float = 0.0
+    dense: float = 0.0
+    lexical: float = 0.0
+
+    @property
+    def link(self) -> str:
+        """Published URL deep-linked to the passage's section."""
+        return f"{self.url}#{self.anchor}" if self.anchor else self.url
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved page: its best passages, best first."""
+
+    page_id: str
+    score: float
+    passages: tuple[Passage, ...]
+
+    @property
+    def best(self) -> Passage:
+        """The page's best passage."""
+        return self.passages[0]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source that the answer cites."""
+
+    n: int
+    page: str
+    title: str
+    section: str
+    url: str
+    passage: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape printed by `docqa ask --json`."""
+        return {
+            "n": self.n,
+            "page": self.page,
+            "title": self.title,
+            "section": self.section,
+            "url": self.url,
+            "passage": self.passage,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with the evidence behind it; the UI, the CLI and the eval read this."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    mode: str = "extractive"
+    signals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def retrieved_pages(self) -> list[str]:
+        """Distinct page ids in rank order."""
+        return [hit.page_id for hit in self.hits]
+
+    @property
+    def cited_pages(self) -> list[str]:
+        """Distinct cited page ids in citation order."""
+        return list(dict.fromkeys(c.page for c in self.citations))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape printed by `docqa ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "related": [c.to_json() for c in self.related],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "warnings": list(self.warnings),
+        }
