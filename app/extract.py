@@ -129,7 +129,7 @@ def select(units: Sequence[Unit], max_units: int = 5, max_chars: int = 1200) -> 
     best = ranked[0].score if ranked else 0.0
     top_page = ranked[0].passage.page_id if ranked else ""
     for unit in ranked:
-        if len(chosen) >= max_units or unit.score < 0.4 * best or unit.score <= 0:
+        if len(chosen) >= max_units or unit.score < 0.3 * best or unit.score <= 0:
             break
         if unit.passage.page_id != top_page and unit.score < 0.75 * best:
             continue

@@ -270,7 +270,12 @@ def _read_history(text: str) -> list[str]:
 )
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Runs folder.")
 @click.option("--baselines/--no-baselines", default=True, help="Also score the baselines.")
-@click.option("--split", type=click.Choice(["tune", "test", "all"]), default="all")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="all",
+    help="Which questions: the tuning half, the test half, or all.",
+)
 @click.option(
     "--thresholds",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -310,6 +315,22 @@ def eval_command(
         click.echo(f"Results in {result.run_dir}", err=True)
     if result.failures:
         raise click.ClickException("thresholds not met: " + "; ".join(result.failures))
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8501,
+    show_default=True,
+    help="Port on 127.0.0.1 to listen on.",
+)
+@click.pass_obj
+def serve(settings: Settings, port: int) -> None:
+    """Open the browser app on http://127.0.0.1:PORT (Streamlit; settings pass through)."""
+    from app.serve import serve as run_streamlit
+
+    run_streamlit(settings, port)
 
 
 def main() -> None:

@@ -19,7 +19,9 @@ from ingest.embed import FakeEmbedder
 
 
 def passage(n: int) -> Passage:
-    return Passage(f"p{n}::0", f"p{n}", f"Title {n}", f"S{n}", f"a{n}", f"https://x/{n}", f"t{n}", "")
+    return Passage(
+        f"p{n}::0", f"p{n}", f"Title {n}", f"S{n}", f"a{n}", f"https://x/{n}", f"t{n}", ""
+    )
 
 
 def test_markers_to_no_source_are_removed_and_renumbered() -> None:
@@ -111,5 +113,5 @@ def test_stub_openai_server_through_the_real_client(fake_index, stub_server: str
     )
     answer = Engine(settings, embedder=FakeEmbedder()).ask(QUESTION)
     assert answer.mode == "llm" and "[5]" not in answer.text and "[1]" in answer.text
-    assert _Stub.prompts and "<source n=\"1\"" in _Stub.prompts[0]
+    assert _Stub.prompts and '<source n="1"' in _Stub.prompts[0]
     assert QUESTION in _Stub.prompts[0]

@@ -1,0 +1,37 @@
+"""The chat as plain data: turns, the history a follow-up needs, example questions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.models import Answer
+
+EXAMPLES = (
+    "How does Amazon Comprehend encrypt the output of a job with KMS?",
+    "Which parts of security does AWS handle, and which are up to me?",
+    "How do I run Comprehend jobs inside my VPC?",
+    "How can I prevent the confused deputy problem?",
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what came back: an answer, or an error message (safe Markdown)."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+def history(turns: Sequence[Turn]) -> list[str]:
+    """Earlier questions that were answered (or refused), oldest first, as the engine saw them."""
+    return [t.answer.question for t in turns if t.answer is not None]
+
+
+def shown_question(question: str, limit: int) -> str:
+    """The question as displayed: very long ones are cut (the engine cuts them too)."""
+    question = question.strip()
+    return question if len(question) <= limit else question[:limit].rstrip() + " …"

@@ -1,0 +1,113 @@
+"""Run `docqa eval` as a child process, following its progress bar, and find the folder it
+wrote (it names the run itself and points `latest` at it)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.evalresults import latest_run, list_runs
+from app.serve import child_env
+
+if TYPE_CHECKING:
+    from docqa.settings import Settings
+
+# A tqdm line on stderr: "asking (docqa):  45%|████▌     | 45/100 [00:01<00:02, 30.0/s]".
+_BAR = re.compile(r"([^\r\n|]+?):\s+\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class EvalProgress:
+    """How far a running evaluation is (stage and counts when its progress bar says)."""
+
+    seconds: float
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+
+    @property
+    def fraction(self) -> float | None:
+        """Share done of the current stage, when known."""
+        return min(self.done / self.total, 1.0) if self.total else None
+
+
+@dataclass(frozen=True)
+class EvalOutcome:
+    """How an evaluation ended: the folder it wrote (None if none), status and output."""
+
+    run: Path | None
+    returncode: int
+    seconds: float
+    log_tail: str
+
+    @property
+    def ok(self) -> bool:
+        """Finished, and every threshold met."""
+        return self.run is not None and self.returncode == 0
+
+    @property
+    def error_line(self) -> str:
+        """The `Error: ...` line the command printed, if any."""
+        lines = [ln for ln in self.log_tail.splitlines() if ln.startswith("Error:")]
+        return lines[-1].removeprefix("Error:").strip() if lines else ""
+
+
+def eval_command(runs_dir: Path) -> list[str]:
+    """The command line of a new evaluation writing a run folder under `runs_dir`."""
+    return [sys.executable, "-m", "docqa", "eval", "--out", str(runs_dir)]
+
+
+def parse_progress(output: str, seconds: float) -> EvalProgress:
+    """The last progress bar state in the command's output."""
+    found = _BAR.findall(output[-4000:])
+    if not found:
+        return EvalProgress(seconds)
+    stage, done, total = found[-1]
+    return EvalProgress(seconds, stage.strip(), int(done), int(total))
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - size, 0))
+        return handle.read().decode("utf-8", errors="replace")
+
+
+def run_eval(
+    settings: Settings,
+    on_progress: Callable[[EvalProgress], None],
+    poll: float = 0.3,
+) -> EvalOutcome:
+    """Run an evaluation to the end, reporting progress; the child is stopped if this is
+    interrupted (the user left the page)."""
+    runs_dir = settings.eval_path
+    before = {p.name for p in list_runs(runs_dir)}
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="docqa-eval-") as tmp:
+        log = Path(tmp) / "eval.log"
+        with log.open("ab") as out:
+            child = subprocess.Popen(
+                eval_command(runs_dir),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=child_env(settings),
+            )
+        try:
+            while child.poll() is None:
+                on_progress(parse_progress(_tail(log), time.perf_counter() - start))
+                time.sleep(poll)
+        finally:
+            if child.poll() is None:
+                child.terminate()
+                child.wait(timeout=10)
+        tail = _tail(log, 3000)
+    latest = latest_run(runs_dir)
+    run = latest if latest is not None and latest.name not in before else None
+    return EvalOutcome(run, child.returncode, time.perf_counter() - start, tail)

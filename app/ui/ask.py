@@ -1,0 +1,174 @@
+"""The Ask page: a chat whose answers quote the pages and link every claim to its section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import streamlit as st
+
+from app import feedback, render
+from app.conversation import EXAMPLES, Turn, history, shown_question
+from app.engine import Engine
+from app.models import Answer
+from app.ui import sidebar, widgets
+from docqa.settings import Settings
+
+TURNS, PENDING = "turns", "pending_question"
+STREAM_SECONDS = 0.8  # the typing effect lasts about this long, whatever the length
+
+
+def _ask_example(question: str) -> None:
+    st.session_state[PENDING] = question
+
+
+def _new_conversation() -> None:
+    st.session_state[TURNS] = []
+
+
+def _save_feedback(turn: Turn, settings: Settings) -> None:
+    rating = feedback.rating_from_thumbs(st.session_state.get(f"fb-{turn.id}"))
+    if rating is None or turn.answer is None:
+        return
+    reason = str(st.session_state.get(f"why-{turn.id}") or "")
+    record = feedback.make_feedback(
+        turn.id, turn.answer.question, turn.answer.text, turn.answer.cited_pages, rating, reason
+    )
+    feedback.save_feedback(feedback.feedback_path(settings), record)
+
+
+def _feedback(turn: Turn, settings: Settings) -> None:
+    st.feedback("thumbs", key=f"fb-{turn.id}", on_change=_save_feedback, args=(turn, settings))
+    if st.session_state.get(f"fb-{turn.id}") is not None:
+        st.text_input(
+            "What was good or missing? (optional)",
+            key=f"why-{turn.id}",
+            on_change=_save_feedback,
+            args=(turn, settings),
+            max_chars=feedback.MAX_REASON,
+            placeholder="Press Enter to send",
+        )
+        st.caption("Thanks: your rating is saved.")
+
+
+def _sources(answer: Answer) -> None:
+    st.markdown("**Sources**")
+    for citation in answer.citations:
+        st.markdown(render.source_line(citation))
+        with st.expander(f"Passage \\[{citation.n}\\]", icon=":material/format_quote:"):
+            st.markdown(render.to_markdown(citation.passage))
+
+
+def _refusal(answer: Answer) -> None:
+    st.info(
+        f"**Not in the documentation.** {render.plain(answer.text)} "
+        "Try rephrasing, or ask about security in Amazon Comprehend.",
+        icon=":material/search_off:",
+    )
+    if answer.related:
+        lines = [f"- {render.link(c.title, c.url)}" for c in answer.related]
+        st.markdown("Closest pages:\n\n" + "\n".join(lines))
+
+
+def _answer(turn: Turn, settings: Settings, stream: bool) -> None:
+    answer = turn.answer
+    if answer is None:
+        st.error(turn.error or "No answer.", icon=":material/error:")
+        return
+    for warning in answer.warnings:
+        st.warning(render.plain(warning), icon=":material/content_cut:")
+    if answer.refused:
+        _refusal(answer)
+    else:
+        text = render.answer_markdown(answer.text, answer.citations)
+        if stream:
+            st.write_stream(render.words(text, STREAM_SECONDS))
+        else:
+            st.markdown(text)
+        _sources(answer)
+        total = answer.timings_ms.get("total")
+        if total is not None:
+            st.caption(f"{len(answer.citations)} sources · answered in {total:.0f} ms")
+    _feedback(turn, settings)
+
+
+def _question(turn: Turn, settings: Settings) -> None:
+    with st.chat_message("user"):
+        st.markdown(render.to_markdown(shown_question(turn.question, settings.max_question_chars)))
+
+
+def _llm_reply(engine: Engine, question: str, earlier: list[str], k: int) -> Answer:
+    """Stream the model's words as plain text, then hand back the checked Answer."""
+    done: list[Answer] = []
+
+    def pieces() -> Iterator[str]:
+        for item in engine.stream(question, earlier, k):
+            if isinstance(item, Answer):
+                done.append(item)
+            else:
+                yield render.escape(item)
+
+    draft = st.empty()
+    try:
+        with draft.container():
+            st.write_stream(pieces())
+    finally:
+        draft.empty()
+    return done[-1]
+
+
+def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
+    """Ask the engine and show the answer; errors become a message, never a traceback."""
+    _question(Turn(question), settings)
+    llm = settings.answer_mode == "llm"
+    with st.chat_message("assistant"):
+        try:
+            engine = widgets.engine(settings)
+            if llm:
+                answer = _llm_reply(engine, question, history(turns), k)
+            else:
+                with st.spinner("Searching the pages…"):
+                    answer = engine.ask(question, history=history(turns), k=k)
+        except Exception as exc:
+            turn = Turn(question, error=widgets.error_message(exc))
+        else:
+            turn = Turn(question, answer=answer)
+        _answer(turn, settings, stream=not llm)
+    return turn
+
+
+def _examples() -> None:
+    st.markdown("**Try one of these:**")
+    for n, question in enumerate(EXAMPLES):
+        st.button(question, key=f"example-{n}", on_click=_ask_example, args=(question,))
+
+
+def main() -> None:
+    """Lay out the page."""
+    settings, k = sidebar.answer_settings(widgets.settings())
+    turns: list[Turn] = st.session_state.setdefault(TURNS, [])
+    title, action = st.columns([5, 2], vertical_alignment="bottom")
+    title.title("Ask the docs", anchor=False)
+    st.caption(
+        "Answers quote the 16 *Security in Amazon Comprehend* pages and link each sentence "
+        'to its section; questions the pages do not cover get a plain "not in the documentation".'
+    )
+    prompt = st.chat_input("Ask about security in Amazon Comprehend")
+    question = prompt if isinstance(prompt, str) else st.session_state.pop(PENDING, None)
+    for turn in turns:
+        _question(turn, settings)
+        with st.chat_message("assistant"):
+            _answer(turn, settings, stream=False)
+    if question is not None:
+        turns.append(_ask(question, settings, k, turns))
+    if turns:
+        action.button(
+            "New conversation",
+            icon=":material/add_comment:",
+            on_click=_new_conversation,
+            width="stretch",
+        )
+    else:
+        _examples()
+
+
+main()

@@ -1,0 +1,76 @@
+"""Pieces every page shares: settings, the cached engine, error messages, the footer."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from app.engine import Engine
+from app.question import EmptyQuestionError
+from app.render import plain
+from docqa.settings import Settings, load_settings
+from ingest.pipeline import IngestBusyError
+from ingest.store import IndexError_
+
+log = logging.getLogger("docqa.ui")
+EXPECTED_ERRORS = (IndexError_, EmptyQuestionError, IngestBusyError, FileNotFoundError)
+SOURCE_URL = "https://github.com/awsdocs/amazon-comprehend-developer-guide"
+LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+
+def settings() -> Settings:
+    """Settings from DOCQA_* variables (set by `docqa serve`), or stop with the reason."""
+    try:
+        return load_settings()
+    except Exception as exc:
+        st.error(f"Invalid settings: {plain(str(exc))}", icon=":material/error:")
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(key: str, _settings: Settings) -> Engine:
+    return Engine(_settings)
+
+
+def engine(current: Settings) -> Engine:
+    """One engine per process and settings; it switches to new index builds by itself."""
+    return _engine(current.model_dump_json(), current)
+
+
+@st.cache_resource(show_spinner=False)
+def _warmed(key: str, build_id: str, _engine: Engine) -> bool:
+    _engine.retrieve("How is my data encrypted?")  # the model's first call is the slow one
+    return True
+
+
+def warm_up(current: Settings) -> None:
+    """Open the index and run the model once per build, so the first question is quick."""
+    loaded = engine(current).load()
+    _warmed(current.model_dump_json(), loaded.info.build_id, engine(current))
+
+
+def error_message(exc: BaseException) -> str:
+    """What to tell the user: the fix-it message of expected errors, a pointer otherwise."""
+    if isinstance(exc, EXPECTED_ERRORS):
+        return plain(str(exc))
+    log.exception("unexpected error in the app", exc_info=exc)
+    return plain(
+        f"Something went wrong ({exc.__class__.__name__}). "
+        "The details are in the log of `docqa serve`."
+    )
+
+
+def show_error(exc: BaseException) -> None:
+    """An error box with the fix, never a traceback."""
+    st.error(error_message(exc), icon=":material/error:")
+
+
+def footer() -> None:
+    """Credit the pages and their licence."""
+    st.divider()
+    st.caption(
+        "Answers come from the *Security in Amazon Comprehend* pages of the AWS documentation "
+        f"([awsdocs/amazon-comprehend-developer-guide]({SOURCE_URL})), "
+        f"© Amazon.com, Inc. or its affiliates, licensed under [CC BY-SA 4.0]({LICENCE_URL})."
+    )

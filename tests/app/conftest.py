@@ -1,0 +1,86 @@
+"""Fixtures of the app tests: a made-up evaluation results folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SYSTEMS = {
+    "docqa": {"hit@1": 0.75, "hit@5": 1.0, "fact_coverage": 0.5, "refusal_recall": 1.0},
+    "bm25": {"hit@1": 0.5, "hit@5": 0.75, "fact_coverage": 0.25, "refusal_recall": 0.0},
+}
+# Our own invented questions about an imaginary "widget" product, not the real question set.
+ROWS = [
+    ("w1", "How are widgets encrypted at rest?", ["widget-encryption"], True, ["aes"], ["aes"]),
+    ("w2", "Can widget keys rotate?", ["widget-rotation"], True, ["yearly"], []),
+    ("w3", "What colour is the widget logo?", [], False, [], []),
+    ("w4", "Do widgets log <b>access</b>?", ["widget-logging"], True, ["trail"], ["trail"]),
+]
+
+
+def write_run(runs: Path, name: str = "20260101-120000", latest: bool = True) -> Path:
+    """A results folder shaped like `docqa eval` output, with invented numbers."""
+    folder = runs / name
+    (folder / "charts").mkdir(parents=True)
+    summary = {
+        "run_id": name,
+        "questions": len(ROWS),
+        "split": "all",
+        "systems": {
+            system: {"all": {"n": 4, "n_answerable": 3, **values}, "by_kind": {}}
+            for system, values in SYSTEMS.items()
+        },
+        "threshold_failures": [],
+    }
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    lines = []
+    for system in SYSTEMS:
+        for qid, question, pages, answerable, facts, found in ROWS:
+            weak = system == "bm25"
+            lines.append(
+                {
+                    "system": system,
+                    "id": qid,
+                    "question": question,
+                    "kind": "factual",
+                    "expected_pages": pages,
+                    "retrieved_pages": ["widget-other"] if weak and qid == "w2" else pages,
+                    "answer": "Made-up answer [1].",
+                    "refused": not answerable or (weak and qid == "w4"),
+                    "answerable": answerable,
+                    "cited_pages": pages[:1],
+                    "expected_facts": facts,
+                    "facts_found": found,
+                    "timings_ms": {"total": 12.5},
+                }
+            )
+    text = "\n".join(json.dumps(line) for line in lines) + "\n"
+    (folder / "results.jsonl").write_text(text, encoding="utf-8")
+    (folder / "report.md").write_text(f"# Evaluation run {name}\n", encoding="utf-8")
+    _chart(folder / "charts" / "hit_at_k.png")
+    if latest:
+        (runs / "latest").write_text(name + "\n", encoding="utf-8")
+    return folder
+
+
+def _chart(path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=80)
+    ax.bar(list(SYSTEMS), [v["hit@1"] for v in SYSTEMS.values()], color=["#4c78a8", "#9ecae9"])
+    ax.set_title("hit@1 (made-up numbers)")
+    ax.set_ylim(0, 1)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+@pytest.fixture
+def eval_run(settings) -> Path:  # type: ignore[no-untyped-def]
+    """A made-up results folder under the settings' eval folder, named in `latest`."""
+    return write_run(settings.eval_path)

@@ -1,0 +1,69 @@
+"""Running `docqa eval` as a child process with progress."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import evalrun
+from app.evalrun import EvalProgress, parse_progress, run_eval
+
+WRITER = Path(__file__).with_name("conftest.py")
+
+
+def fake_eval(body: str) -> str:
+    return (
+        "import importlib.util, pathlib, sys, time\n"
+        f"spec = importlib.util.spec_from_file_location('fx', {str(WRITER)!r})\n"
+        "fx = importlib.util.module_from_spec(spec); spec.loader.exec_module(fx)\n"
+        "runs = pathlib.Path(sys.argv[1])\n" + body
+    )
+
+
+def test_progress_is_read_from_the_last_bar() -> None:
+    output = "loading model:   0%|    | 0/1\rasking (bm25):  40%|####      | 4/10 [00:01<00:01]"
+    step = parse_progress(output, 2.0)
+    assert (step.stage, step.done, step.total) == ("asking (bm25)", 4, 10)
+    assert step.fraction == 0.4
+    assert parse_progress("no bar here", 1.0) == EvalProgress(1.0)
+
+
+def test_a_run_that_writes_a_folder(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        "print('asking (docqa):  50%|#####     | 1/2', file=sys.stderr, flush=True)\n"
+        "time.sleep(0.6)\n"
+        "fx.write_run(runs, 'new-run')\n"
+    )
+    script = fake_eval(body)
+    monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script, out])
+    seen: list[EvalProgress] = []
+    outcome = run_eval(settings, seen.append, poll=0.05)
+    assert outcome.ok and outcome.run == settings.eval_path / "new-run"
+    assert any(step.stage == "asking (docqa)" for step in seen)
+
+
+def test_thresholds_missed_still_show_the_run(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        "fx.write_run(runs, 'weak-run')\n"
+        "print('Error: thresholds not met: docqa hit@1 0.1 < min 0.5'); sys.exit(1)\n"
+    )
+    script = fake_eval(body)
+    monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script, out])
+    outcome = run_eval(settings, lambda step: None, poll=0.05)
+    assert not outcome.ok and outcome.run is not None and outcome.run.name == "weak-run"
+    assert outcome.error_line.startswith("thresholds not met")
+
+
+def test_a_failed_run_has_no_folder(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    script = "import sys; print('Error: No index yet'); sys.exit(1)"
+    monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script])
+    outcome = run_eval(settings, lambda step: None, poll=0.05)
+    assert outcome.run is None and outcome.returncode == 1
+    assert outcome.error_line == "No index yet"
+
+
+def test_the_real_command_line() -> None:
+    command = evalrun.eval_command(Path("runs"))
+    assert command[1:] == ["-m", "docqa", "eval", "--out", "runs"]
