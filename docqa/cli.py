@@ -198,6 +198,22 @@ def status(settings: Settings, as_json: bool, quiet: bool) -> None:
 
 
 @cli.command()
+@click.option("--to", "url", required=True, help="Chroma server URL, e.g. http://127.0.0.1:8000.")
+@common
+@click.pass_obj
+def migrate(settings: Settings, url: str, as_json: bool, quiet: bool) -> None:
+    """Copy the active index to a Chroma server, embeddings included (nothing re-embedded)."""
+    from ingest.transfer import migrate as copy_index
+
+    with user_errors():
+        report = copy_index(settings, url)
+    done = "copied" if report.copied else "already active"
+    emit(report, as_json, f"Build {report.build_id} ({report.chunks} chunks) {done} at {url}")
+    if not quiet:
+        click.echo(f"Use it: DOCQA_CHROMA_URL={url} docqa ask ...", err=True)
+
+
+@cli.command()
 @click.argument("question", required=False)
 @click.option("--k", type=click.IntRange(1, 50), help="Pages to retrieve [DOCQA_K].")
 @click.option(
@@ -268,7 +284,11 @@ def _read_history(text: str) -> list[str]:
     type=click.Path(path_type=Path, file_okay=False),
     help="Evaluate on this folder of pages, indexed aside (repeatable).",
 )
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Runs folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of run folders [default: data/eval].",
+)
 @click.option("--baselines/--no-baselines", default=True, help="Also score the baselines.")
 @click.option(
     "--split",
@@ -331,6 +351,40 @@ def serve(settings: Settings, port: int) -> None:
     from app.serve import serve as run_streamlit
 
     run_streamlit(settings, port)
+
+
+@cli.command()
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Questions file (default: eval/questions.jsonl).",
+)
+@common
+@click.pass_obj
+def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool) -> None:
+    """Fit fusion weights and refusal thresholds on the tuning split; report both splits."""
+    from app.engine import Engine
+    from eval.questions import DEFAULT_QUESTIONS, load_questions
+    from eval.tune import observe, tune_fusion, tune_refusal, without_refusal
+
+    progress = TqdmProgress(quiet)
+    with user_errors():
+        items = load_questions(questions or DEFAULT_QUESTIONS)
+        engine = Engine(settings)
+        result = {
+            "fusion": tune_fusion(engine, items),
+            "refusal": tune_refusal(observe(without_refusal(engine), items, progress)),
+        }
+    progress.close()
+    fusion, refusal = result["fusion"], result["refusal"]
+    emit(
+        result,
+        as_json,
+        f"fusion weights (best on tune): {fusion['best']}\n"
+        f"refusal thresholds (fit on tune): {refusal['thresholds']}\n"
+        f"  tune: {refusal['tune']}\n  test: {refusal['test']}\n"
+        "Set them as DOCQA_* variables, or as the defaults in docqa/settings.py.",
+    )
 
 
 def main() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -35,9 +36,9 @@ class Settings(BaseSettings):
     k: int = Field(default=5, ge=1, le=50)
     # Tuned on the evaluation's tuning split (`docqa eval --tune`); see docs/evaluation.md.
     dense_weight: float = Field(default=1.0, ge=0)
-    lexical_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=2.0, ge=0)
     refuse_min_dense: float = Field(default=0.34, ge=-1, le=1)
-    refuse_min_coverage: float = Field(default=0.16, ge=0, le=1)
+    refuse_min_coverage: float = Field(default=0.0, ge=0, le=1)
     refuse_max_unknown: float = Field(default=0.65, ge=0, le=1)
     max_question_chars: int = Field(default=2000, ge=50)
     answer_mode: Literal["extractive", "llm"] = "extractive"
@@ -45,6 +46,22 @@ class Settings(BaseSettings):
     llm_provider: str | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = None
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _server_url(cls, url: str | None) -> str | None:
+        """A Chroma server URL must be http(s)://host[:port]; a blank value means embedded."""
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (raises on a bad port)
+        except ValueError as exc:
+            raise ValueError(f"bad port in Chroma URL {url!r}") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"Chroma URL must look like http://127.0.0.1:8000, got {url!r}")
+        return url
 
     @property
     def corpus_path(self) -> Path:
