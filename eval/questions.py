@@ -1,0 +1,109 @@
+"""Load and validate a questions file (JSON Lines) into plain records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
+_REQUIRED: dict[str, type] = {
+    "id": str,
+    "question": str,
+    "expected_pages": list,
+    "answerable": bool,
+    "expected_facts": list,
+    "kind": str,
+}
+_OPTIONAL: dict[str, type] = {"history": list}
+
+
+class QuestionsError(ValueError):
+    """A questions file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question and what a good answer holds."""
+
+    id: str
+    question: str
+    expected_pages: tuple[str, ...]
+    answerable: bool
+    expected_facts: tuple[str, ...]
+    kind: str
+    history: tuple[str, ...] = ()
+
+
+def _strings(value: list[Any], key: str) -> tuple[str, ...]:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise ValueError(f"'{key}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def parse_question(data: Any) -> Question:
+    """One question from a decoded JSON object (ValueError says what is wrong)."""
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise ValueError(f"unknown key(s): {', '.join(unknown)}")
+    for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
+        if key not in data:
+            if key in _REQUIRED:
+                raise ValueError(f"missing key '{key}'")
+            continue
+        if not isinstance(data[key], kind):
+            raise ValueError(f"'{key}' must be a {kind.__name__}")
+    if not data["id"].strip() or not data["question"].strip():
+        raise ValueError("'id' and 'question' must not be empty")
+    question = Question(
+        id=data["id"],
+        question=data["question"],
+        expected_pages=_strings(data["expected_pages"], "expected_pages"),
+        answerable=data["answerable"],
+        expected_facts=_strings(data["expected_facts"], "expected_facts"),
+        kind=data["kind"],
+        history=_strings(data.get("history", []), "history"),
+    )
+    if question.answerable and not question.expected_pages:
+        raise ValueError("an answerable question needs at least one expected page")
+    if not question.answerable and (question.expected_pages or question.expected_facts):
+        raise ValueError("an unanswerable question has no expected pages or facts")
+    return question
+
+
+def load_questions(path: Path = DEFAULT_QUESTIONS) -> list[Question]:
+    """Every question of a JSON Lines file; blank lines are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise QuestionsError(f"Questions file {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionsError(f"Questions file {path} cannot be read: {exc}") from exc
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            question = parse_question(json.loads(line))
+        except ValueError as exc:
+            raise QuestionsError(f"{path}, line {number}: {exc}") from exc
+        if question.id in seen:
+            raise QuestionsError(
+                f"{path}, line {number}: id '{question.id}' already used on line "
+                f"{seen[question.id]}"
+            )
+        seen[question.id] = number
+        questions.append(question)
+    if not questions:
+        raise QuestionsError(f"Questions file {path} holds no questions")
+    return questions
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,225 @@
+"""The evaluation runner: open or build the index, ask every system every question, write
+one results folder (config, per-question results, summary, report, charts)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eval.corpora import EvalCorpus, resolve_corpus
+from eval.pagemap import canonical_ids, manifest_hashes
+from eval.questions import DEFAULT_QUESTIONS, Question, file_sha256, load_questions
+from eval.report import render_report, side_by_side
+from eval.score import DEFAULT_THRESHOLDS, Record, check_thresholds, load_thresholds, score
+from eval.score import summarise as summarise_records
+from eval.split import assign_splits, select_split
+from eval.systems import DocqaSystem, System
+
+if TYPE_CHECKING:
+    from app.engine import Engine
+    from docqa.settings import Settings
+    from ingest.embed import Embedder
+    from ingest.store import IndexInfo
+
+Progress = Callable[[str, int, int], None]
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What `docqa eval` was asked to do."""
+
+    questions: Path = DEFAULT_QUESTIONS
+    corpus_dirs: tuple[Path, ...] = ()
+    out_dir: Path | None = None
+    baselines: bool = True
+    split: str = "all"
+    thresholds: Path | None = None
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Where a run was written, its summary, and the thresholds it missed."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    records: list[Record]
+    failures: list[str]
+    table: str
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def git_commit() -> str | None:
+    """The repository's commit, with "+dirty" when tracked files changed; None outside git."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=10
+        )
+        if done.returncode:
+            raise OSError(done.stderr.strip())
+        return done.stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head
+
+
+def new_run_dir(out: Path) -> Path:
+    """A fresh folder named by the UTC time, e.g. 20261128-053000."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    run_dir, n = out / stamp, 1
+    while run_dir.exists():
+        n += 1
+        run_dir = out / f"{stamp}-{n}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def open_index(corpus: EvalCorpus, engine: Engine, progress: Progress) -> IndexInfo:
+    """The index to evaluate: built (incrementally) when it is separate or missing."""
+    from ingest.pipeline import run_ingest
+
+    if corpus.separate_index or engine.store.current_id() is None:
+        run_ingest(corpus.settings, lambda: engine.embedder, corpus.folder, progress=progress)
+    return engine.load().info
+
+
+def build_systems(
+    engine: Engine, corpus: EvalCorpus, baselines: bool, progress: Progress
+) -> list[System]:
+    """docqa, then (optionally) BM25 over docqa's chunks and the LangChain tutorial."""
+    from eval.baselines import Bm25Baseline, LangChainTutorial
+
+    docqa = DocqaSystem(engine)
+    systems: list[System] = [docqa]
+    if baselines:
+        k = corpus.settings.k
+        passages = engine.load().retriever.passages
+        systems.append(Bm25Baseline(passages, docqa.page_hashes(), k))
+        systems.append(LangChainTutorial(corpus.folder, engine.embedder, k, progress))
+    return systems
+
+
+def ask_all(
+    systems: Sequence[System],
+    questions: Sequence[Question],
+    splits: dict[str, str],
+    progress: Progress,
+) -> list[Record]:
+    """Every system on every question (the baselines ignore the history)."""
+    pinned = manifest_hashes()
+    records: list[Record] = []
+    for system in systems:
+        mapping = canonical_ids(system.page_hashes(), pinned)
+        for n, question in enumerate(questions, 1):
+            reply = system.ask(question.question, question.history)
+            records.append(score(system.name, question, splits[question.id], reply, mapping))
+            progress(f"asking ({system.name})", n, len(questions))
+    return records
+
+
+def run_eval(
+    settings: Settings,
+    options: EvalOptions,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Run one evaluation and write its results folder."""
+    from app.engine import Engine
+
+    report = progress or _silent
+    start, started_at = time.perf_counter(), time.gmtime()
+    every = load_questions(options.questions)
+    splits = assign_splits(every)
+    questions = select_split(every, options.split)
+    thresholds_file: Path | None = options.thresholds or DEFAULT_THRESHOLDS
+    if options.thresholds is None and not DEFAULT_THRESHOLDS.is_file():
+        thresholds_file = None
+    thresholds = load_thresholds(thresholds_file) if thresholds_file else {}
+    corpus = resolve_corpus(settings, options.corpus_dirs)
+    engine = Engine(corpus.settings, embedder)
+    info = open_index(corpus, engine, report)
+    systems = build_systems(engine, corpus, options.baselines, report)
+    try:
+        records = ask_all(systems, questions, dict(splits), report)
+    finally:
+        for system in systems:
+            close = getattr(system, "close", None)
+            if close is not None:
+                close()
+    systems_summary = summarise_records(records, [s.name for s in systems])
+    failures = check_thresholds(systems_summary, thresholds)
+    run_dir = new_run_dir(options.out_dir or settings.eval_path)
+    config = run_config(corpus, info, options, thresholds_file)
+    config["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", started_at)
+    config["seconds"] = round(time.perf_counter() - start, 1)
+    summary = {
+        "run_id": run_dir.name,
+        "questions": len(questions),
+        "split": options.split,
+        "systems": systems_summary,
+        "threshold_failures": failures,
+    }
+    write_run(run_dir, config, records, summary)
+    return EvalResult(run_dir, summary, records, failures, side_by_side(systems_summary, "all"))
+
+
+def run_config(
+    corpus: EvalCorpus, info: IndexInfo, options: EvalOptions, thresholds: Path | None
+) -> dict[str, Any]:
+    """What this run was: settings, model, index build, corpus, questions, code."""
+    settings = corpus.settings.model_dump(mode="json", exclude={"llm_api_key"})
+    build = {k: v for k, v in dataclasses.asdict(info).items() if k != "files"}
+    return {
+        "settings": settings,
+        "model": corpus.settings.embed_model,
+        "index": {"location": str(corpus.settings.index_path), **build},
+        "corpus": {"sources": list(corpus.sources), "checksum": corpus.checksum},
+        "questions": {"file": str(options.questions), "sha256": file_sha256(options.questions)},
+        "split": options.split,
+        "baselines": options.baselines,
+        "thresholds": str(thresholds) if thresholds else None,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+    }
+
+
+def write_run(
+    run_dir: Path, config: dict[str, Any], records: Sequence[Record], summary: dict[str, Any]
+) -> None:
+    """Write config.json, results.jsonl, summary.json, report.md, charts/; point `latest`."""
+    from eval.charts import write_charts
+
+    def dump(name: str, data: Any) -> None:
+        (run_dir / name).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    dump("config.json", config)
+    lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in records]
+    (run_dir / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dump("summary.json", summary)
+    charts = write_charts(run_dir / "charts", records, summary["systems"])
+    report = render_report(config, summary, records, charts)
+    (run_dir / "report.md").write_text(report, encoding="utf-8")
+    point_latest(run_dir)
+
+
+def point_latest(run_dir: Path) -> None:
+    """Write `<out>/latest` naming the newest run folder (atomically: a UI reads it)."""
+    tmp = run_dir.parent / f".latest.{os.getpid()}"
+    tmp.write_text(run_dir.name + "\n", encoding="utf-8")
+    os.replace(tmp, run_dir.parent / "latest")

@@ -1,0 +1,200 @@
+"""Score each reply against its question, summarise per system and split, check thresholds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import (
+    citation_precision,
+    citation_recall,
+    fact_coverage,
+    facts_found,
+    hit_at_k,
+    mean_or_none,
+    ndcg_at_k,
+    percentile,
+    reciprocal_rank,
+    refusal_scores,
+)
+from eval.pagemap import map_pages
+from eval.questions import Question
+from eval.systems import Reply
+
+DEFAULT_THRESHOLDS = Path(__file__).with_name("thresholds.json")
+RETRIEVAL = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
+ANSWERS = ("fact_coverage", "citation_precision", "citation_recall")
+REFUSALS = ("refusal_precision", "refusal_recall", "false_refusal_rate")
+LATENCY = ("latency_p50_ms", "latency_p95_ms")
+METRICS = RETRIEVAL + ANSWERS + REFUSALS + LATENCY
+PER_QUESTION = ("hit@1", "hit@3", "hit@5", "rr", "ndcg@10", *ANSWERS)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One question answered by one system, scored; page ids are mapped to the pinned ones."""
+
+    system: str
+    id: str
+    question: str
+    kind: str
+    split: str
+    history: tuple[str, ...]
+    answerable: bool
+    expected_pages: tuple[str, ...]
+    retrieved_pages: tuple[str, ...]
+    cited_pages: tuple[str, ...]
+    answer: str
+    refused: bool
+    expected_facts: tuple[str, ...]
+    facts_found: tuple[str, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of results.jsonl: the fields, then the per-question scores."""
+        data = asdict(self)
+        data.update(data.pop("scores"))
+        data["timings_ms"] = {k: round(v, 2) for k, v in self.timings_ms.items()}
+        return data
+
+
+def score(
+    system: str, question: Question, split: str, reply: Reply, mapping: Mapping[str, str]
+) -> Record:
+    """Score one reply: retrieval against the expected pages, the answer against the facts."""
+    ranked = map_pages(reply.retrieved_pages, mapping)
+    cited = map_pages(reply.cited_pages, mapping)
+    expected = set(question.expected_pages)
+    scores: dict[str, float | None] = dict.fromkeys(PER_QUESTION)
+    if question.answerable:
+        scores.update({f"hit@{k}": hit_at_k(ranked, expected, k) for k in (1, 3, 5)})
+        scores["rr"] = reciprocal_rank(ranked, expected, 10)
+        scores["ndcg@10"] = ndcg_at_k(ranked, expected, 10)
+        scores["fact_coverage"] = fact_coverage(reply.text, question.expected_facts)
+        if not reply.refused:
+            scores["citation_precision"] = citation_precision(cited, expected)
+            scores["citation_recall"] = citation_recall(cited, expected)
+    return Record(
+        system=system,
+        id=question.id,
+        question=question.question,
+        kind=question.kind,
+        split=split,
+        history=question.history,
+        answerable=question.answerable,
+        expected_pages=question.expected_pages,
+        retrieved_pages=ranked,
+        cited_pages=cited,
+        answer=reply.text,
+        refused=reply.refused,
+        expected_facts=question.expected_facts,
+        facts_found=tuple(facts_found(reply.text, question.expected_facts)),
+        timings_ms=dict(reply.timings_ms),
+        scores=scores,
+    )
+
+
+def _mean(records: Sequence[Record], key: str) -> float | None:
+    return mean_or_none(r.scores.get(key) for r in records)
+
+
+def metrics(records: Sequence[Record]) -> dict[str, Any]:
+    """Every summary metric over one system's records."""
+    answerable = [r for r in records if r.answerable]
+    refusals = refusal_scores([(r.answerable, r.refused) for r in records])
+    totals = [r.timings_ms["total"] for r in records if "total" in r.timings_ms]
+    result: dict[str, Any] = {"n": len(records), "n_answerable": len(answerable)}
+    result.update({key: _mean(answerable, key) for key in ("hit@1", "hit@3", "hit@5")})
+    result["mrr@10"] = _mean(answerable, "rr")
+    result["ndcg@10"] = _mean(answerable, "ndcg@10")
+    result.update({key: _mean(answerable, key) for key in ANSWERS})
+    result["refusal_precision"] = refusals.precision
+    result["refusal_recall"] = refusals.recall
+    result["false_refusal_rate"] = refusals.false_refusal_rate
+    result["latency_p50_ms"] = percentile(totals, 50) if totals else None
+    result["latency_p95_ms"] = percentile(totals, 95) if totals else None
+    return result
+
+
+def passed(record: Record) -> bool:
+    """An answerable question is passed by a first-ranked expected page, else by a refusal."""
+    return bool(record.scores.get("hit@1")) if record.answerable else record.refused
+
+
+def breakdown(records: Sequence[Record], key: str) -> dict[str, dict[str, Any]]:
+    """Per kind or per primary page: count, hit@1 and share passed."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        name = record.kind if key == "kind" else (record.expected_pages or ("(none)",))[0]
+        groups.setdefault(name, []).append(record)
+    return {
+        name: {
+            "n": len(group),
+            "hit@1": _mean([r for r in group if r.answerable], "hit@1"),
+            "passed": sum(passed(r) for r in group) / len(group),
+        }
+        for name, group in sorted(groups.items())
+    }
+
+
+def summarise(records: Sequence[Record], systems: Sequence[str]) -> dict[str, Any]:
+    """Per system: metrics over all questions run and over each split, plus breakdowns."""
+    summary: dict[str, Any] = {}
+    for system in systems:
+        mine = [r for r in records if r.system == system]
+        entry: dict[str, Any] = {"all": metrics(mine)}
+        for split in ("tune", "test"):
+            part = [r for r in mine if r.split == split]
+            if part:
+                entry[split] = metrics(part)
+        entry["by_kind"] = breakdown(mine, "kind")
+        entry["by_page"] = breakdown([r for r in mine if r.answerable], "page")
+        summary[system] = entry
+    return summary
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """A thresholds file: {system: {metric: {"min": x} or {"max": x}}}; latency is never one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"Thresholds file {path} does not exist") from exc
+    except ValueError as exc:
+        raise ValueError(f"Thresholds file {path} is not valid JSON: {exc}") from exc
+    allowed = set(RETRIEVAL + ANSWERS + REFUSALS)
+    if not isinstance(data, dict):
+        raise ValueError(f"Thresholds file {path} must hold a JSON object")
+    for system, limits in data.items():
+        if system.startswith("_"):
+            continue
+        for metric, bound in (limits or {}).items():
+            if metric not in allowed:
+                raise ValueError(f"Thresholds file {path}: '{metric}' cannot be a threshold")
+            if not isinstance(bound, dict) or not set(bound) <= {"min", "max"} or not bound:
+                raise ValueError(f"Thresholds file {path}: {system}.{metric} needs min or max")
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def check_thresholds(
+    summary: Mapping[str, Any], thresholds: Mapping[str, Mapping[str, Mapping[str, float]]]
+) -> list[str]:
+    """Every threshold the summary's "all" metrics miss, in words."""
+    failures: list[str] = []
+    for system, limits in thresholds.items():
+        if system not in summary:
+            failures.append(f"{system} was not evaluated")
+            continue
+        values = summary[system]["all"]
+        for metric, bound in limits.items():
+            value = values.get(metric)
+            if value is None:
+                failures.append(f"{system} {metric} is undefined on these questions")
+            elif "min" in bound and value < bound["min"]:
+                failures.append(f"{system} {metric} {value:.3f} < min {bound['min']}")
+            elif "max" in bound and value > bound["max"]:
+                failures.append(f"{system} {metric} {value:.3f} > max {bound['max']}")
+    return failures

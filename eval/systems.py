@@ -1,0 +1,69 @@
+"""The one interface the runner scores: docqa itself and the baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from app.engine import Engine
+
+# Pages ranked per question: enough for MRR@10 and nDCG@10.
+RANK_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a system gave for one question, in the system's own page ids."""
+
+    text: str
+    refused: bool
+    retrieved_pages: tuple[str, ...]
+    cited_pages: tuple[str, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class System(Protocol):
+    """Anything that answers a question, given the earlier turns."""
+
+    name: str
+
+    def ask(self, question: str, history: Sequence[str]) -> Reply:
+        """Answer one question."""
+        ...
+
+    def page_hashes(self) -> dict[str, str]:
+        """sha256 of every page the system can return, by page id."""
+        ...
+
+
+class DocqaSystem:
+    """docqa's answer engine, with the conversation history."""
+
+    name = "docqa"
+
+    def __init__(self, engine: Engine, depth: int = RANK_DEPTH) -> None:
+        self.engine, self.depth = engine, depth
+
+    def ask(self, question: str, history: Sequence[str]) -> Reply:
+        """Answer with docqa; the deeper k only lengthens the ranking, not the answer."""
+        answer = self.engine.ask(question, history=list(history), k=self.depth)
+        return Reply(
+            text=answer.text,
+            refused=answer.refused,
+            retrieved_pages=tuple(answer.retrieved_pages),
+            cited_pages=tuple(answer.cited_pages),
+            timings_ms=dict(answer.timings_ms),
+        )
+
+    def page_hashes(self) -> dict[str, str]:
+        """Page hashes from the chunk metadata of the active build."""
+        return indexed_page_hashes(self.engine)
+
+
+def indexed_page_hashes(engine: Engine) -> dict[str, str]:
+    """Page id -> `page_sha256` as recorded beside each chunk of the active build."""
+    collection = engine.load().retriever.collection
+    metas = collection.get(include=["metadatas"])["metadatas"] or []
+    return {str(m.get("page_id", "")): str(m.get("page_sha256", "")) for m in metas}

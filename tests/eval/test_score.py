@@ -1,0 +1,127 @@
+"""Scoring replies, summarising per system and split, and checking thresholds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.questions import Question
+from eval.score import (
+    check_thresholds,
+    load_thresholds,
+    metrics,
+    score,
+    summarise,
+)
+from eval.systems import Reply
+
+ENC = Question("q1", "How are widgets encrypted?", ("enc",), True, ("aes-256", "kms"), "factual")
+ROT = Question("q2", "How often do keys rotate?", ("rot",), True, ("yearly",), "terse")
+OFF = Question("q3", "Best carbonara?", (), False, (), "off-topic")
+
+
+def reply(pages: tuple[str, ...], text: str = "", refused: bool = False, **kw: object) -> Reply:
+    cited = kw.get("cited", pages[:1])
+    total = float(kw.get("total", 10.0))  # type: ignore[arg-type]
+    return Reply(text, refused, pages, cited, {"total": total})  # type: ignore[arg-type]
+
+
+def test_score_maps_copies_then_scores_retrieval_facts_and_citations() -> None:
+    mapping = {"guide/enc": "enc"}
+    got = reply(("rot", "guide/enc"), "Widgets use AES-256.", cited=("guide/enc", "rot"))
+    record = score("docqa", ENC, "tune", got, mapping)
+    assert record.retrieved_pages == ("rot", "enc")
+    assert record.cited_pages == ("enc", "rot")
+    assert record.scores["hit@1"] == 0.0 and record.scores["hit@3"] == 1.0
+    assert record.scores["rr"] == 0.5
+    assert record.facts_found == ("aes-256",)
+    assert record.scores["fact_coverage"] == 0.5
+    assert record.scores["citation_precision"] == 0.5
+    assert record.scores["citation_recall"] == 1.0
+    line = record.to_json()
+    assert line["hit@1"] == 0.0 and line["split"] == "tune" and "scores" not in line
+
+
+def test_refused_and_unanswerable_questions_leave_undefined_scores_empty() -> None:
+    refused = score("docqa", ENC, "test", reply(("enc",), "No.", refused=True, cited=()), {})
+    assert refused.scores["hit@1"] == 1.0
+    assert refused.scores["fact_coverage"] == 0.0
+    assert refused.scores["citation_precision"] is None
+    off = score("docqa", OFF, "test", reply(("enc",), "Pasta."), {})
+    assert off.scores["hit@1"] is None and off.scores["fact_coverage"] is None
+
+
+def test_metrics_over_hand_made_records() -> None:
+    records = [
+        score("docqa", ENC, "tune", reply(("enc", "rot"), "aes-256 and kms", total=10), {}),
+        score(
+            "docqa", ROT, "test", reply(("enc",), "no idea", refused=True, cited=(), total=30), {}
+        ),
+        score("docqa", OFF, "test", reply(("enc",), "no", refused=True, cited=(), total=20), {}),
+    ]
+    m = metrics(records)
+    assert (m["n"], m["n_answerable"]) == (3, 2)
+    assert m["hit@1"] == 0.5 and m["hit@5"] == 0.5
+    assert m["fact_coverage"] == 0.5
+    assert m["citation_precision"] == 1.0 and m["citation_recall"] == 1.0
+    assert m["refusal_precision"] == 0.5 and m["refusal_recall"] == 1.0
+    assert m["false_refusal_rate"] == 0.5
+    assert m["latency_p50_ms"] == 20.0
+
+
+def test_summary_holds_all_and_each_split_and_breakdowns() -> None:
+    records = [
+        score("docqa", ENC, "tune", reply(("enc",)), {}),
+        score("docqa", ROT, "test", reply(("enc",)), {}),
+        score("bm25", ENC, "tune", reply(("rot",)), {}),
+        score("bm25", ROT, "test", reply(("rot",)), {}),
+    ]
+    summary = summarise(records, ["docqa", "bm25"])
+    assert summary["docqa"]["all"]["hit@1"] == 0.5
+    assert summary["docqa"]["tune"]["hit@1"] == 1.0 and summary["docqa"]["test"]["hit@1"] == 0.0
+    assert summary["bm25"]["all"]["hit@1"] == 0.5
+    assert summary["docqa"]["by_page"]["enc"] == {"n": 1, "hit@1": 1.0, "passed": 1.0}
+    assert summary["bm25"]["by_kind"]["terse"]["passed"] == 1.0
+
+
+def test_thresholds_fail_below_min_or_when_undefined() -> None:
+    summary = {"docqa": {"all": {"hit@1": 0.8, "mrr@10": 0.9, "refusal_precision": None}}}
+    ok = {"docqa": {"hit@1": {"min": 0.8}, "mrr@10": {"min": 0.85}}}
+    assert check_thresholds(summary, ok) == []
+    failures = check_thresholds(
+        summary,
+        {
+            "docqa": {"hit@1": {"min": 0.81}, "refusal_precision": {"min": 0.5}},
+            "other": {"hit@1": {"min": 0.1}},
+        },
+    )
+    assert failures == [
+        "docqa hit@1 0.800 < min 0.81",
+        "docqa refusal_precision is undefined on these questions",
+        "other was not evaluated",
+    ]
+
+
+def test_thresholds_file_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"_note": "x", "docqa": {"hit@1": {"min": 0.5}}}))
+    assert load_thresholds(path) == {"docqa": {"hit@1": {"min": 0.5}}}
+    path.write_text(json.dumps({"docqa": {"latency_p95_ms": {"max": 100}}}))
+    with pytest.raises(ValueError, match="cannot be a threshold"):
+        load_thresholds(path)
+    path.write_text(json.dumps({"docqa": {"hit@1": 0.5}}))
+    with pytest.raises(ValueError, match="needs min or max"):
+        load_thresholds(path)
+    with pytest.raises(FileNotFoundError):
+        load_thresholds(tmp_path / "missing.json")
+
+
+def test_committed_thresholds_are_retrieval_minimums_for_docqa() -> None:
+    from eval.score import DEFAULT_THRESHOLDS, RETRIEVAL
+
+    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+    assert set(thresholds) == {"docqa"}
+    assert set(thresholds["docqa"]) <= set(RETRIEVAL) and "hit@1" in thresholds["docqa"]
+    assert all(set(b) == {"min"} and 0 < b["min"] <= 1 for b in thresholds["docqa"].values())
