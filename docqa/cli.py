@@ -387,6 +387,51 @@ def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool)
     )
 
 
+@cli.command()
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of pages to measure on (default: the fetched corpus).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for bench.json and bench.md [default: data/bench/<timestamp>].",
+)
+@click.option(
+    "--queries",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Warm queries to time, the evaluation questions repeated.",
+)
+@common
+@click.pass_obj
+def bench(
+    settings: Settings,
+    corpus_dir: Path | None,
+    out: Path | None,
+    queries: int,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Measure ingest speed, query latency, cold start and peak memory in one run."""
+    import shlex
+
+    from eval.bench import BenchOptions, run_bench
+
+    command = shlex.join(["docqa", *sys.argv[1:]])
+    options = BenchOptions(corpus=corpus_dir, out_dir=out, queries=queries, command=command)
+    progress = TqdmProgress(quiet)
+    with user_errors():
+        result = run_bench(settings, options, progress)
+    progress.close()
+    emit(result.data, as_json, result.table)
+    if not quiet:
+        click.echo(f"Results in {result.out_dir}", err=True)
+
+
 def main() -> None:
     """Entry point of the `docqa` command."""
     cli(prog_name="docqa")

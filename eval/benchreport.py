@@ -1,0 +1,141 @@
+"""The `docqa bench` measurements as a table, a Markdown page and a check against targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Goals to report against, never asserted: a benchmark on a shared machine is not a test.
+TARGETS: dict[str, tuple[str, str, float]] = {
+    "ingest.encode_ratio": (">=", "ingest ratio >= 0.90", 0.90),
+    "reingest_noop_s": ("<", "no-change re-ingest < 2 s", 2.0),
+    "query.p95_ms": ("<", "query p95 < 50 ms", 50.0),
+    "cold_start_s": ("<", "cold start < 10 s", 10.0),
+    "peak_rss_mb.ingest": ("<", "peak RSS < 3 GB", 3072.0),
+    "peak_rss_mb.query": ("<", "peak RSS < 3 GB", 3072.0),
+}
+STAGE_ORDER = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for key in dotted.split("."):
+        value = value[key]
+    return value
+
+
+def targets(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target with the measured value and whether it was met."""
+    found = {}
+    for key, (op, text, limit) in TARGETS.items():
+        value = float(_get(data, key))
+        met = value >= limit if op == ">=" else value < limit
+        found[key] = {"target": text, "value": value, "met": met}
+    return found
+
+
+def rows(data: dict[str, Any]) -> list[list[str]]:
+    """The main table: docqa, its reference, the ratio and the target, side by side."""
+    ing, q, b, rss = data["ingest"], data["query"], data["baseline_query"], data["peak_rss_mb"]
+    loaded = "yes" if data["reingest_noop"]["model_loaded"] else "no"
+    return [
+        ["measure", "docqa", "reference", "ratio", "target"],
+        [
+            f"ingest ({ing['pages']} pages, {ing['chunks']} chunks)",
+            f"{ing['chunks_per_s']:.1f} chunks/s ({ing['seconds']:.2f} s)",
+            f"raw encode {ing['encode_chunks_per_s']:.1f} chunks/s ({ing['encode_seconds']:.2f} s)",
+            f"{ing['encode_ratio']:.2f}",
+            _target(data, "ingest.encode_ratio"),
+        ],
+        [
+            "no-change re-ingest (subprocess)",
+            f"{data['reingest_noop_s']:.2f} s, model loaded: {loaded}",
+            "",
+            "",
+            _target(data, "reingest_noop_s"),
+        ],
+        _query_row("query p50", q, b, "p50_ms", data, None),
+        _query_row("query p95", q, b, "p95_ms", data, "query.p95_ms"),
+        [
+            "cold start `docqa ask --json`",
+            f"{data['cold_start_s']:.2f} s (median of {len(data['cold_start']['runs_s'])})",
+            "",
+            "",
+            _target(data, "cold_start_s"),
+        ],
+        [
+            "peak RSS, ingest (subprocess)",
+            f"{rss['ingest']:.0f} MB",
+            f"no-change re-ingest {rss['reingest_noop']:.0f} MB",
+            "",
+            _target(data, "peak_rss_mb.ingest"),
+        ],
+        [
+            f"peak RSS, query ({q['n']} warm queries)",
+            f"{rss['query']:.0f} MB",
+            f"cold `docqa ask` {rss['ask_cold']:.0f} MB",
+            "",
+            _target(data, "peak_rss_mb.query"),
+        ],
+    ]
+
+
+def _query_row(
+    name: str, q: dict[str, Any], b: dict[str, Any], key: str, data: dict[str, Any], tk: str | None
+) -> list[str]:
+    return [
+        f"{name} ({q['n']} queries)",
+        f"{q[key]:.1f} ms",
+        f"{b['system']} {b[key]:.1f} ms",
+        f"{data['query_ratio'][key]:.2f}",
+        _target(data, tk) if tk else "",
+    ]
+
+
+def _target(data: dict[str, Any], key: str) -> str:
+    target = data["targets"][key]
+    return f"{target['target']}: {'met' if target['met'] else 'MISSED'}"
+
+
+def stage_rows(data: dict[str, Any]) -> list[list[str]]:
+    """docqa's query time split by stage (Engine.ask timings), and the baseline's total."""
+    stages = data["query"]["stages"]
+    found = [["stage", "p50 ms", "p95 ms"]]
+    found += [
+        [s, f"{stages[s]['p50_ms']:.2f}", f"{stages[s]['p95_ms']:.2f}"]
+        for s in STAGE_ORDER
+        if s in stages
+    ]
+    b = data["baseline_query"]
+    found.append([f"{b['system']} total", f"{b['p50_ms']:.2f}", f"{b['p95_ms']:.2f}"])
+    return found
+
+
+def _render(table_rows: list[list[str]]) -> str:
+    head, *body = table_rows
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def table(data: dict[str, Any]) -> str:
+    """What `docqa bench` prints: the main table and the stage split (Markdown tables)."""
+    return _render(rows(data)) + "\n\n" + _render(stage_rows(data))
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """bench.md: the command, the machine and the tables."""
+    m = data["machine"]
+    return "\n".join(
+        [
+            "# docqa bench",
+            "",
+            f"Command: `{data['command']}`, started {data['started_at']}.",
+            f"Corpus: `{data['corpus']}`; model `{data['model']}`.",
+            f"Machine: {m['cores']} cores ({m['usable_cores']} usable), {m['cpu_model']}, "
+            f"{m['memory_gb']} GB; load average {m['load_average_before']} before, "
+            f"{m['load_average']} after.",
+            "",
+            table(data),
+            "",
+        ]
+    )
