@@ -81,14 +81,15 @@ class Engine:
 
     def load(self) -> Loaded:
         """The active build; switches to a newer one as soon as it is published."""
-        current = self.store.current_id()
-        loaded = self._loaded
-        if loaded is not None and loaded.info.build_id == current:
-            return loaded
-        with self._lock:
-            if self._loaded is None or self._loaded.info.build_id != self.store.current_id():
-                self._loaded = self._open()
-            return self._loaded
+        with self.store.guard():
+            current = self.store.current_id()
+            loaded = self._loaded
+            if loaded is not None and loaded.info.build_id == current:
+                return loaded
+            with self._lock:
+                if self._loaded is None or self._loaded.info.build_id != self.store.current_id():
+                    self._loaded = self._open()
+                return self._loaded
 
     def _open(self) -> Loaded:
         info, collection = self.store.open_current(self.settings.embed_model)
@@ -105,7 +106,8 @@ class Engine:
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a query, best first."""
-        return self.load().retriever.search(question, k or self.settings.k)
+        with self.store.guard():
+            return self.load().retriever.search(question, k or self.settings.k)
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         """Answer a question from the pages, with citations, or refuse."""
@@ -120,9 +122,10 @@ class Engine:
         """Pieces of the answer text as they are ready, then the finished Answer."""
         start = time.perf_counter()
         cleaned = clean_question(question, self.settings.max_question_chars)
-        loaded = self.load()
         query = contextualise(cleaned.text, history)
-        found = loaded.retriever.search(query, k or self.settings.k)
+        with self.store.guard():  # a lost server becomes IndexUnavailableError, with its fix
+            loaded = self.load()
+            found = loaded.retriever.search(query, k or self.settings.k)
         mark = time.perf_counter()
         answer = replace(
             self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings

@@ -85,10 +85,10 @@ def latest_run(eval_dir: Path) -> Path | None:
     """The folder named in `eval_dir/latest`, else the newest results folder, else None."""
     pointer = eval_dir / LATEST
     if pointer.is_file():
-        named = Path(pointer.read_text(encoding="utf-8").strip())
-        for candidate in (named, eval_dir / named, eval_dir / named.name):
-            if named.parts and _is_run(candidate):
-                return candidate
+        # Only a folder directly inside eval_dir: the pointer cannot lead the UI elsewhere.
+        name = Path(pointer.read_text(encoding="utf-8").strip()).name
+        if name not in ("", ".", "..") and _is_run(eval_dir / name):
+            return eval_dir / name
     runs = list_runs(eval_dir)
     return runs[0] if runs else None
 

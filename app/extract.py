@@ -86,7 +86,9 @@ def score_units(
                 is_code = text.startswith("```")
                 base = coverage(tokens, text, idf) + 0.25 * coverage(tokens, context, idf)
                 short = len(text) < 25 and not is_code
-                prior = 1.0 / (1 + 0.35 * rank) * (0.5 if short else 1.0)
+                # A line with no closing punctuation is a label ("Note", a bold pseudo-heading).
+                label = not is_code and not _LIST_ITEM.match(text) and text[-1] not in ".:?!)"
+                prior = 1.0 / (1 + 0.35 * rank) * (0.5 if short or label else 1.0)
                 if is_code and not wants_code:
                     prior *= 0.3
                 scored.append(Unit(text, passage, rank, pos, base * prior))
@@ -144,20 +146,26 @@ def select(units: Sequence[Unit], max_units: int = 5, max_chars: int = 1200) -> 
 
 
 def cite(units: Sequence[Unit]) -> tuple[str, tuple[Citation, ...]]:
-    """Answer text with a `[n]` after each unit, and the numbered sources it cites."""
+    """Answer text with a `[n]` after each unit, and one numbered source per cited section."""
+    # A source's passage joins every chunk of its section that the answer quotes, so each
+    # quoted sentence can be found in the passage shown under its number.
     numbers: dict[tuple[str, str], int] = {}
-    citations: list[Citation] = []
+    quoted: dict[int, dict[str, Passage]] = {}
     parts: list[str] = []
     for unit in units:
         p = unit.passage
-        key = (p.page_id, p.anchor)
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
-            citations.append(
-                Citation(numbers[key], p.page_id, p.title, p.section, p.link, p.text, p.score)
-            )
+        n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
+        quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
         sep = "\n" if unit.text.startswith("```") else " "
-        parts.append(f"{unit.text}{sep}[{numbers[key]}]")
+        parts.append(f"{unit.text}{sep}[{n}]")
+    citations = []
+    for n, chunks in quoted.items():
+        first = next(iter(chunks.values()))
+        text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
+        score = max(c.score for c in chunks.values())
+        citations.append(
+            Citation(n, first.page_id, first.title, first.section, first.link, text, score)
+        )
     return "\n\n".join(_join(parts)), tuple(citations)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 PROMPT = Path(__file__).with_name("prompts") / "answer.txt"
 _MARKER = re.compile(r"\s?\[(\d+)\]")
 NOT_IN_SOURCES = "NOT IN SOURCES"
+_TAG = re.compile(r"<\s*/?\s*source\b", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{(sources|question)\}")
 
 
 def chat_model(settings: Settings) -> BaseChatModel:
@@ -44,18 +47,21 @@ class Sources:
     passages: tuple[Passage, ...]
 
     def render(self) -> str:
-        """Sources as delimited data blocks for the prompt."""
+        """Sources as delimited data blocks for the prompt; nothing inside can close one."""
         blocks = []
         for n, p in enumerate(self.passages, 1):
-            text = p.text.replace("</source>", "</ source>")
-            blocks.append(f'<source n="{n}" title="{p.title} - {p.section}">\n{text}\n</source>')
+            title = html.escape(f"{p.title} - {p.section}", quote=True)
+            text = _TAG.sub(lambda m: "&lt;" + m.group(0)[1:], p.text)
+            blocks.append(f'<source n="{n}" title="{title}">\n{text}\n</source>')
         return "\n".join(blocks)
 
 
 def build_prompt(question: str, sources: Sources) -> str:
-    """The prompt file filled with the question and the sources."""
+    """The prompt file filled with the question and the sources, in one pass."""
+    # One pass: a placeholder written in a page or a question is left as it is.
     template = PROMPT.read_text(encoding="utf-8")
-    return template.replace("{sources}", sources.render()).replace("{question}", question)
+    values = {"sources": sources.render(), "question": question}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
 def stream_text(model: BaseChatModel, prompt: str) -> Iterator[str]:

@@ -32,17 +32,22 @@ def published_url(page_id: str) -> str:
     return template.format(page=page)
 
 
+def usable_id(page_id: str) -> bool:
+    """True when every part of a page id is a real name (not blank, `.` or `..`)."""
+    return all(part.strip(" .") for part in page_id.split("/"))
+
+
 def discover(root: Path) -> tuple[list[SourceFile], list[Path]]:
-    """Markdown files under root (recursively, sorted), and the other files found there."""
+    """Markdown files under root (recursively, sorted), and the other entries found there."""
     pages: list[SourceFile] = []
     others: list[Path] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(root)
         if any(part.startswith(".") and part != path.name for part in rel.parts):
             continue
-        if path.suffix.lower() != ".md":
+        page_id = rel.with_suffix("").as_posix()
+        if not path.is_file() or path.suffix.lower() != ".md" or not usable_id(page_id):
             others.append(path)
             continue
-        page_id = rel.with_suffix("").as_posix()
         pages.append(SourceFile(page_id, path, published_url(page_id)))
     return pages, others

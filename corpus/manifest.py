@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.json")
+# A page id names a file in the destination folder: a plain name, never a path.
+_PAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Manifest:
 def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
     """Read a manifest file."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    for page in data["pages"]:
+        if not _PAGE_ID.fullmatch(str(page["id"])) or ".." in str(page["id"]):
+            raise ValueError(f"{path}: page id {page['id']!r} is not a plain file name")
     pages = tuple(
         PageSource(
             id=page["id"],

@@ -36,20 +36,38 @@ def _blocks(text: str) -> Iterator[tuple[str, str]]:
         yield kind, "\n".join(lines)
 
 
+def _wrap(line: str, width: int) -> list[str]:
+    """A line cut into pieces of at most `width` characters, at a space when there is one."""
+    pieces: list[str] = []
+    while len(line) > width:
+        cut = line.rfind(" ", 1, width + 1)
+        if cut > 0:
+            pieces.append(line[:cut])
+            line = line[cut + 1 :]
+        else:
+            pieces.append(line[:width])
+            line = line[width:]
+    pieces.append(line)
+    return pieces
+
+
 def _split_code(block: str, max_chars: int) -> list[str]:
-    """A code block whole, or cut at line ends and re-fenced when over the hard cap."""
+    """A code block whole, or cut at line ends and re-fenced (long lines wrapped, not cut off)."""
     if len(block) <= max_chars:
         return [block]
     lines = block.split("\n")
-    fence, body = lines[0], lines[1:-1] if len(lines) > 1 else []
-    closing = lines[-1] if len(lines) > 1 and _FENCE.match(lines[-1]) else "```"
-    pieces, current = [], [fence]
-    for line in body:
-        if len(current) > 1 and sum(len(x) + 1 for x in current) + len(line) > max_chars - 4:
-            pieces.append("\n".join([*current, closing]))
-            current = [fence]
-        current.append(line[: max_chars - 10])
-    pieces.append("\n".join([*current, closing]))
+    closed = len(lines) > 1 and bool(_FENCE.match(lines[-1]))
+    fence, body = lines[0], lines[1:-1] if closed else lines[1:]
+    closing = lines[-1] if closed else "```"
+    budget = max(max_chars - len(fence) - len(closing) - 2, 20)
+    pieces: list[str] = []
+    current: list[str] = []
+    for line in (part for raw in body for part in _wrap(raw, budget)):
+        if current and sum(len(x) + 1 for x in current) + len(line) > budget:
+            pieces.append("\n".join([fence, *current, closing]))
+            current = []
+        current.append(line)
+    pieces.append("\n".join([fence, *current, closing]))
     return pieces
 
 

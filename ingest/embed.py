@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -88,19 +89,33 @@ class SentenceTransformerEmbedder(Embedder):
         if backend == "onnx-int8":
             kwargs.update(backend="onnx", model_kwargs={"file_name": "model_qint8.onnx"})
         self.model = SentenceTransformer(path, **kwargs)
+        # The fast tokenizer is not safe to call from several threads at once ("Already
+        # borrowed"), and one encode already uses every core: callers take turns.
+        self._lock = threading.Lock()
+        import torch
+
+        self._threads = torch.get_num_threads()
         dimension = getattr(self.model, "get_embedding_dimension", None)
         dimension = dimension or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Embed texts; sentence-transformers sorts each call by length to batch alike texts."""
-        result = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        with self._lock:
+            # One thread embeds a short query faster and steadier than two fighting for a
+            # busy core; batches (ingest) keep every core.
+            threads = 1 if len(texts) <= 4 else self._threads
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            result = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(result, dtype=np.float32)
 
 

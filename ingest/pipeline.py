@@ -11,15 +11,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
-
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.locking import IngestBusyError as IngestBusyError
+from ingest.locking import ingest_lock
 from ingest.models import Chunk, IngestReport
 from ingest.parse import parse
 from ingest.sources import PageFile, Scan, decode, scan
-from ingest.store import IndexInfo, IndexMismatchError, IndexStore, new_build_id
+from ingest.store import (
+    IndexDamagedError,
+    IndexInfo,
+    IndexMismatchError,
+    IndexStore,
+    new_build_id,
+)
+from ingest.transfer import copy_chunks
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -30,10 +37,6 @@ Progress = Callable[[str, int, int], None]
 EmbedderFactory = Callable[[], Embedder]
 GROUP_CHUNKS = 256
 _HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
-
-
-class IngestBusyError(Exception):
-    """Another ingest holds the lock."""
 
 
 @dataclass(frozen=True)
@@ -115,23 +118,20 @@ class Ingest:
 
     def run(self, rebuild: bool = False) -> IngestReport:
         """Bring the index in line with the corpus folder."""
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.store.root / "ingest.lock"), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout as exc:
-            raise IngestBusyError(
-                f"Another ingest is already running on {self.store.location} "
-                f"(lock {lock.lock_file}). Wait for it to finish, then run this again."
-            ) from exc
-        try:
+        with ingest_lock(self.store), self.store.guard():
             return self._run_locked(rebuild)
-        finally:
-            lock.release()
+
+    def _prune_first(self, rebuild: bool) -> None:
+        """Drop stale builds; a rebuild goes ahead even when the pointer is damaged."""
+        try:
+            self.store.prune()
+        except IndexDamagedError:
+            if not rebuild:
+                raise
 
     def _run_locked(self, rebuild: bool) -> IngestReport:
         start = time.perf_counter()
-        self.store.prune()
+        self._prune_first(rebuild)
         found = scan(self.corpus, self.settings.max_page_bytes)
         files = {f.source.id: f.sha256 for f in found.files}
         current = None if rebuild else self.store.info()
@@ -166,7 +166,7 @@ class Ingest:
         try:
             chunks, embedded = self._build(build_id, found, the_plan, current, report)
         except BaseException:
-            self.store.drop(build_id)
+            self.store.drop_quietly(build_id)
             raise
         self.store.publish(build_id)
         self.store.prune()
@@ -212,27 +212,11 @@ class Ingest:
 
     def _copy(self, old: Collection, new: Collection, page_ids: list[str]) -> int:
         """Carry unchanged pages' chunks over with their embeddings (no re-embedding)."""
-        batch = min(5000, self.store.max_batch(new))
-        total, offset = 0, 0
-        where: Any = {"page_id": {"$in": page_ids}}
-        while True:
-            got = old.get(
-                where=where,
-                include=["embeddings", "documents", "metadatas"],
-                limit=batch,
-                offset=offset,
-            )
-            if not got["ids"]:
-                return total
-            new.add(
-                ids=got["ids"],
-                embeddings=got["embeddings"],
-                documents=got["documents"],
-                metadatas=got["metadatas"],
-            )
-            total += len(got["ids"])
-            offset += len(got["ids"])
+
+        def progress(total: int) -> None:
             self.progress("copying unchanged pages", total, total)
+
+        return copy_chunks(old, new, {"page_id": {"$in": page_ids}}, progress)
 
     def _embed_pages(
         self, collection: Collection, todo: list[PageFile], report: IngestReport

@@ -52,6 +52,26 @@ def check(path: Path, data: bytes, max_bytes: int) -> str | None:
     return None
 
 
+def other_reason(path: Path) -> str:
+    """Why an entry that is not a readable page was skipped."""
+    if path.is_symlink() and path.is_dir():
+        return "link to a folder (not followed)"
+    if not path.exists():
+        return "broken link"
+    if path.suffix.lower() == ".md":
+        return "file name is not a usable page id"
+    return "not a Markdown (.md) file"
+
+
+def outside(root: Path, path: Path) -> str | None:
+    """Why a page linking out of the corpus folder is not read (None: a Markdown page is)."""
+    # Evaluation link trees are links to pages; a link to a key or credentials file is not.
+    real = path.resolve()
+    if real.is_relative_to(root.resolve()) or real.suffix.lower() == ".md":
+        return None
+    return "link out of the corpus folder to a file that is not a page (not followed)"
+
+
 def scan(root: Path, max_bytes: int) -> Scan:
     """Hash and check every page file under root; byte-identical copies are skipped."""
     if not root.is_dir():
@@ -61,11 +81,14 @@ def scan(root: Path, max_bytes: int) -> Scan:
         )
     sources, others = discover(root)
     files: list[PageFile] = []
-    skipped = [Skipped(str(p.relative_to(root)), "not a Markdown (.md) file") for p in others]
+    skipped = [Skipped(str(p.relative_to(root)), other_reason(p)) for p in others]
     warnings: list[str] = []
     seen: dict[str, str] = {}
     for source in sources:
         name = str(source.path.relative_to(root))
+        if escape := outside(root, source.path):
+            skipped.append(Skipped(name, escape))
+            continue
         try:
             data = source.path.read_bytes()
         except OSError as exc:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+# Re-exported: callers import the index's errors and records from here.
+from ingest.buildinfo import IndexDamagedError as IndexDamagedError
+from ingest.buildinfo import IndexError_ as IndexError_
+from ingest.buildinfo import IndexInfo as IndexInfo
+from ingest.buildinfo import IndexMismatchError as IndexMismatchError
+from ingest.buildinfo import IndexUnavailableError as IndexUnavailableError
+from ingest.buildinfo import NoIndexError as NoIndexError
+from ingest.buildinfo import ServerUnreachableError as ServerUnreachableError
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -19,65 +30,8 @@ if TYPE_CHECKING:
 
 POINTER = "CURRENT.json"
 EMBEDDED_COLLECTION = "chunks"
-
-
-class IndexError_(Exception):
-    """A problem with the index; the message says how to fix it."""
-
-
-class NoIndexError(IndexError_):
-    """No index has been built yet."""
-
-
-class IndexMismatchError(IndexError_):
-    """The index was built with another embedding model."""
-
-
-class IndexUnavailableError(IndexError_):
-    """The index cannot be read: folder damaged or Chroma server unreachable."""
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What built the active index."""
-
-    build_id: str
-    model: str
-    chunker: str
-    corpus_checksum: str
-    built_at: str
-    source: str
-    pages: int
-    chunks: int
-    files: dict[str, str] = field(default_factory=dict)
-
-    def to_metadata(self) -> dict[str, str | int]:
-        """Collection metadata recording this build."""
-        return {
-            "docqa_model": self.model,
-            "docqa_chunker": self.chunker,
-            "docqa_corpus_checksum": self.corpus_checksum,
-            "docqa_built_at": self.built_at,
-            "docqa_source": self.source,
-            "docqa_pages": self.pages,
-            "docqa_chunks": self.chunks,
-            "docqa_files": json.dumps(self.files, sort_keys=True),
-        }
-
-    @classmethod
-    def from_metadata(cls, build_id: str, meta: dict[str, Any]) -> IndexInfo:
-        """Read back what `to_metadata` wrote."""
-        return cls(
-            build_id=build_id,
-            model=str(meta.get("docqa_model", "")),
-            chunker=str(meta.get("docqa_chunker", "")),
-            corpus_checksum=str(meta.get("docqa_corpus_checksum", "")),
-            built_at=str(meta.get("docqa_built_at", "")),
-            source=str(meta.get("docqa_source", "")),
-            pages=int(meta.get("docqa_pages", 0)),
-            chunks=int(meta.get("docqa_chunks", 0)),
-            files=json.loads(str(meta.get("docqa_files", "{}"))),
-        )
+# What `new_build_id` makes; anything else in a pointer is damage (or a path trick).
+BUILD_ID = re.compile(r"b\d{8}-\d{6}-\d{6}-[0-9a-f]{4}")
 
 
 def chroma_settings() -> Any:
@@ -85,6 +39,13 @@ def chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when an exception means the Chroma server could not be reached or went away."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
 
 
 def new_build_id() -> str:
@@ -121,7 +82,7 @@ class IndexStore:
             try:
                 self._server = chromadb.HttpClient(
                     host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or 8000,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
                     ssl=parsed.scheme == "https",
                     settings=chroma_settings(),
                 )
@@ -129,11 +90,24 @@ class IndexStore:
                 raise self._unreachable(exc) from exc
         return self._server
 
-    def _unreachable(self, exc: Exception) -> IndexUnavailableError:
-        return IndexUnavailableError(
-            f"Cannot reach the Chroma server at {self.url} ({exc.__class__.__name__}). "
-            f"Start it (chroma run --path DIR --host 127.0.0.1) or unset DOCQA_CHROMA_URL."
+    def _unreachable(self, exc: BaseException) -> ServerUnreachableError:
+        return ServerUnreachableError(
+            f"Cannot reach the Chroma server at {self.url} ({exc.__class__.__name__}: {exc}). "
+            "Start it (chroma run --path DIR --host 127.0.0.1 --port PORT) or unset "
+            "DOCQA_CHROMA_URL to use the embedded index."
         )
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn a lost Chroma server, met at any call, into ServerUnreachableError."""
+        try:
+            yield
+        except IndexError_:
+            raise
+        except Exception as exc:
+            if self.url and is_connection_error(exc):
+                raise self._unreachable(exc) from exc
+            raise
 
     def build_dir(self, build_id: str) -> Path:
         """Folder of an embedded build."""
@@ -163,30 +137,44 @@ class IndexStore:
     def current_id(self) -> str | None:
         """Id of the active build, or None when nothing was built yet."""
         if self.url:
+            build = self._server_pointer()
+            where = f"pointer collection {self.name}-current"
+        else:
+            path = self.root / POINTER
+            if not path.is_file():
+                return None
             try:
-                pointer = self._server_client().get_or_create_collection(f"{self.name}-current")
-            except Exception as exc:
-                raise self._unreachable(exc) from exc
-            build = (pointer.metadata or {}).get("build")
-            return str(build) if build else None
-        path = self.root / POINTER
-        if not path.is_file():
+                build = json.loads(path.read_text(encoding="utf-8"))["build"]
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+                raise self._damaged(f"{path} is unreadable") from exc
+            where = str(path)
+        if build is None:
             return None
-        try:
-            return str(json.loads(path.read_text(encoding="utf-8"))["build"])
-        except (ValueError, KeyError) as exc:
-            raise self._damaged(f"{path} is unreadable") from exc
+        if not isinstance(build, str) or not BUILD_ID.fullmatch(build):
+            raise self._damaged(f"{where} names no valid build: {str(build)[:60]!r}")
+        return build
 
-    def _damaged(self, what: str) -> IndexUnavailableError:
-        return IndexUnavailableError(
+    def _server_pointer(self) -> Any:
+        from chromadb.errors import NotFoundError
+
+        with self.guard():
+            try:
+                pointer = self._server_client().get_collection(f"{self.name}-current")
+            except NotFoundError:
+                return None
+        return (pointer.metadata or {}).get("build")
+
+    def _damaged(self, what: str) -> IndexDamagedError:
+        return IndexDamagedError(
             f"The index at {self.location} is damaged ({what}). Rebuild it: docqa ingest --rebuild"
         )
 
     def publish(self, build_id: str) -> None:
         """Make a finished build the active one, atomically."""
         if self.url:
-            pointer = self._server_client().get_or_create_collection(f"{self.name}-current")
-            pointer.modify(metadata={"build": build_id})
+            with self.guard():
+                pointer = self._server_client().get_or_create_collection(f"{self.name}-current")
+                pointer.modify(metadata={"build": build_id})
             return
         tmp = self.root / f".{POINTER}.{os.getpid()}"
         tmp.write_text(json.dumps({"build": build_id}), encoding="utf-8")
@@ -197,12 +185,13 @@ class IndexStore:
         """An empty collection for a new build (cosine space)."""
         if not self.url:
             self.build_dir(build_id).mkdir(parents=True, exist_ok=False)
-        return self.client(build_id).create_collection(
-            self.collection_name(build_id),
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"docqa_model": self.model},
-            embedding_function=None,
-        )
+        with self.guard():
+            return self.client(build_id).create_collection(
+                self.collection_name(build_id),
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"docqa_model": self.model},
+                embedding_function=None,
+            )
 
     def open(self, build_id: str) -> Collection:
         """The collection of an existing build."""
@@ -215,7 +204,7 @@ class IndexStore:
         except IndexUnavailableError:
             raise
         except Exception as exc:
-            if self.url:
+            if self.url and is_connection_error(exc):
                 raise self._unreachable(exc) from exc
             raise self._damaged(f"{exc.__class__.__name__}: {exc}") from exc
 
@@ -224,7 +213,10 @@ class IndexStore:
         build_id = self.current_id()
         if build_id is None:
             return None
-        return IndexInfo.from_metadata(build_id, dict(self.open(build_id).metadata or {}))
+        try:
+            return IndexInfo.from_metadata(build_id, dict(self.open(build_id).metadata or {}))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(f"unreadable build metadata ({exc})") from exc
 
     def open_current(self, model: str | None = None) -> tuple[IndexInfo, Collection]:
         """The active build for reading; refuses an index made by another model."""
@@ -234,7 +226,10 @@ class IndexStore:
                 f"No index at {self.location} yet. Build it: docqa ingest (or make run)."
             )
         collection = self.open(build_id)
-        info = IndexInfo.from_metadata(build_id, dict(collection.metadata or {}))
+        try:
+            info = IndexInfo.from_metadata(build_id, dict(collection.metadata or {}))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(f"unreadable build metadata ({exc})") from exc
         wanted = model or self.model
         if info.model != wanted:
             raise IndexMismatchError(
@@ -251,9 +246,11 @@ class IndexStore:
     def builds(self) -> list[str]:
         """Every build present, active or not."""
         if self.url:
-            prefix = f"{self.name}-b"
-            names = [c.name for c in self._server_client().list_collections()]
-            return sorted(n[len(self.name) + 1 :] for n in names if n.startswith(prefix))
+            prefix = f"{self.name}-"
+            with self.guard():
+                names = [c.name for c in self._server_client().list_collections()]
+            found = (n[len(prefix) :] for n in names if n.startswith(prefix))
+            return sorted(b for b in found if BUILD_ID.fullmatch(b))
         folder = self.root / "builds"
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
@@ -261,7 +258,8 @@ class IndexStore:
         """Delete a build."""
         if self.url:
             shutil.rmtree(self.lexical_dir(build_id), ignore_errors=True)
-            self._server_client().delete_collection(self.collection_name(build_id))
+            with self.guard():
+                self._server_client().delete_collection(self.collection_name(build_id))
         else:
             shutil.rmtree(self.build_dir(build_id), ignore_errors=True)
 
@@ -273,4 +271,15 @@ class IndexStore:
         dropped = [b for b in others if b not in older]
         for build_id in dropped:
             self.drop(build_id)
+        if self.url and (self.root / "lexical").is_dir():
+            # BM25 folders of server builds that are gone (dropped from another machine).
+            kept = {current, *older}
+            for folder in (self.root / "lexical").iterdir():
+                if folder.name not in kept:
+                    shutil.rmtree(folder, ignore_errors=True)
         return dropped
+
+    def drop_quietly(self, build_id: str) -> None:
+        """Delete a half-made build if possible (the next ingest prunes it otherwise)."""
+        with suppress(Exception):
+            self.drop(build_id)

@@ -1,0 +1,74 @@
+"""What an index build records about itself, and the errors that say how to fix an index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class IndexError_(Exception):
+    """A problem with the index; the message says how to fix it."""
+
+
+class NoIndexError(IndexError_):
+    """No index has been built yet."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with another embedding model."""
+
+
+class IndexUnavailableError(IndexError_):
+    """The index cannot be read: folder damaged or Chroma server unreachable."""
+
+
+class IndexDamagedError(IndexUnavailableError):
+    """The index is damaged: `docqa ingest --rebuild` fixes it."""
+
+
+class ServerUnreachableError(IndexUnavailableError):
+    """The Chroma server does not answer: start it, then try again."""
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What built the active index."""
+
+    build_id: str
+    model: str
+    chunker: str
+    corpus_checksum: str
+    built_at: str
+    source: str
+    pages: int
+    chunks: int
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_metadata(self) -> dict[str, str | int]:
+        """Collection metadata recording this build."""
+        return {
+            "docqa_model": self.model,
+            "docqa_chunker": self.chunker,
+            "docqa_corpus_checksum": self.corpus_checksum,
+            "docqa_built_at": self.built_at,
+            "docqa_source": self.source,
+            "docqa_pages": self.pages,
+            "docqa_chunks": self.chunks,
+            "docqa_files": json.dumps(self.files, sort_keys=True),
+        }
+
+    @classmethod
+    def from_metadata(cls, build_id: str, meta: dict[str, Any]) -> IndexInfo:
+        """Read back what `to_metadata` wrote."""
+        return cls(
+            build_id=build_id,
+            model=str(meta.get("docqa_model", "")),
+            chunker=str(meta.get("docqa_chunker", "")),
+            corpus_checksum=str(meta.get("docqa_corpus_checksum", "")),
+            built_at=str(meta.get("docqa_built_at", "")),
+            source=str(meta.get("docqa_source", "")),
+            pages=int(meta.get("docqa_pages", 0)),
+            chunks=int(meta.get("docqa_chunks", 0)),
+            files=json.loads(str(meta.get("docqa_files", "{}"))),
+        )
