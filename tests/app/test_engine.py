@@ -52,8 +52,8 @@ def test_answer_cites_what_it_says(real_engine) -> None:  # type: ignore[no-unty
     "question",
     [
         "What's a good recipe for banana bread?",
-        "How much does Amazon Comprehend cost per unit of text?",
         "What uptime SLA does AWS guarantee for Amazon Comprehend?",
+        "How do I create a CloudWatch alarm for throttled Comprehend requests?",
     ],
 )
 def test_refuses_off_topic_and_near_miss(real_engine, question: str) -> None:  # type: ignore[no-untyped-def]
