@@ -421,7 +421,10 @@ def bench(
 
     from eval.bench import BenchOptions, run_bench
 
-    command = shlex.join(["docqa", *sys.argv[1:]])
+    words = ["docqa", "bench", "--queries", str(queries)]
+    words += ["--corpus", str(corpus_dir)] if corpus_dir else []
+    words += ["--out", str(out)] if out else []
+    command = shlex.join(words)
     options = BenchOptions(corpus=corpus_dir, out_dir=out, queries=queries, command=command)
     progress = TqdmProgress(quiet)
     with user_errors():

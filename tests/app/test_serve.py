@@ -18,6 +18,7 @@ from docqa.settings import Settings
 def test_settings_survive_the_trip_through_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.delenv("DOCQA_CORPUS_SOURCE", raising=False)
     original = Settings(data_dir=tmp_path / "d", embed_model="fake-hash-384", k=7)
     env = settings_env(original)
     assert env["DOCQA_DATA_DIR"] == str((tmp_path / "d").resolve())
