@@ -59,6 +59,14 @@ def fixture_pages(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def corpus(tmp_path: Path, security_corpus: Path) -> Path:
+    """A writable copy of the 16 real pages, for tests that edit or delete pages."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(security_corpus, dest)
+    return dest
+
+
+@pytest.fixture
 def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Settings with the fake embedder and everything under tmp_path."""
     from docqa.settings import Settings

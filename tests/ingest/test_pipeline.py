@@ -32,13 +32,6 @@ def indexed_pages(settings: Settings) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, security_corpus: Path) -> Path:
-    dest = tmp_path / "corpus"
-    shutil.copytree(security_corpus, dest)
-    return dest
-
-
 def test_first_ingest_indexes_all_pages(settings: Settings, corpus: Path) -> None:
     report = ingest(settings, corpus)
     ids = {p.stem for p in corpus.glob("*.md")}

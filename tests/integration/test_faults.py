@@ -64,13 +64,6 @@ def chunks_per_page(settings: Settings) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, security_corpus: Path) -> Path:
-    dest = tmp_path / "corpus"
-    shutil.copytree(security_corpus, dest)
-    return dest
-
-
 def test_server_down_at_start_is_a_clear_error(
     settings: Settings, security_corpus: Path, dead_url: str
 ) -> None:

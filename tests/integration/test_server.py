@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,6 @@ def server_names(settings: Settings) -> list[str]:
         for c in store.client("").list_collections()
         if c.name.startswith(f"{settings.collection}-")
     )
-
-
-@pytest.fixture
-def corpus(tmp_path: Path, security_corpus: Path) -> Path:
-    dest = tmp_path / "corpus"
-    shutil.copytree(security_corpus, dest)
-    return dest
 
 
 def test_ingest_status_and_ask_through_the_server(
