@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 STAGES = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
 WARMUP = 5
+INGEST_ROUNDS = 3
+ROUND_BUDGET_S = 60.0  # a longer first round (a big corpus) is not repeated
 
 
 class BenchError(ValueError):
@@ -170,7 +172,39 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
-    """docqa's whole ingest in this process, then the raw encode of the same chunk texts."""
+    """docqa's whole ingest in this process, then the raw encode of the same chunk texts.
+
+    Both are timed in alternating rounds (three when a round takes under a minute, else
+    one) and the medians compared, so a one-off cost (the first large batch through torch,
+    first imports) or a noisy moment does not land on one side only.
+    """
+    rounds: list[dict[str, Any]] = []
+    while len(rounds) < INGEST_ROUNDS:
+        rounds.append(_ingest_round(run, embedder))
+        if rounds[0]["seconds"] + rounds[0]["encode_seconds"] > ROUND_BUDGET_S:
+            break
+    first = rounds[0]
+    seconds = statistics.median(r["seconds"] for r in rounds)
+    encode_s = statistics.median(r["encode_seconds"] for r in rounds)
+    chunks_per_s = first["chunks"] / seconds
+    raw_per_s = first["encode_chunks"] / encode_s if encode_s else 0.0
+    return {
+        "pages": first["pages"],
+        "chunks": first["chunks"],
+        "embedded_chunks": first["embedded_chunks"],
+        "seconds": seconds,
+        "chunks_per_s": chunks_per_s,
+        "encode_chunks": first["encode_chunks"],
+        "encode_seconds": encode_s,
+        "encode_chunks_per_s": raw_per_s,
+        "encode_ratio": _ratio(chunks_per_s, raw_per_s),
+        "encode_max_abs_diff": max(r["encode_max_abs_diff"] for r in rounds),
+        "rounds": [{"ingest_s": r["seconds"], "encode_s": r["encode_seconds"]} for r in rounds],
+    }
+
+
+def _ingest_round(run: _Run, embedder: Embedder) -> dict[str, Any]:
+    """One full ingest (rebuild) and one raw encode of the texts it embedded."""
     from ingest.pipeline import run_ingest
     from ingest.store import IndexStore
 
@@ -189,18 +223,13 @@ def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
     encode_s = time.perf_counter() - start
     stored = got["embeddings"]
     diff = float(np.abs(np.asarray(vectors) - np.asarray(stored)).max()) if texts else 0.0
-    chunks_per_s = report.chunks / seconds
-    raw_per_s = len(texts) / encode_s if encode_s else 0.0
     return {
         "pages": report.pages,
         "chunks": report.chunks,
         "embedded_chunks": report.embedded_chunks,
         "seconds": seconds,
-        "chunks_per_s": chunks_per_s,
         "encode_chunks": len(texts),
         "encode_seconds": encode_s,
-        "encode_chunks_per_s": raw_per_s,
-        "encode_ratio": _ratio(chunks_per_s, raw_per_s),
         "encode_max_abs_diff": diff,
     }
 

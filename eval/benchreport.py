@@ -8,11 +8,13 @@ from typing import Any
 TARGETS: dict[str, tuple[str, str, float]] = {
     "ingest.encode_ratio": (">=", "ingest ratio >= 0.90", 0.90),
     "reingest_noop_s": ("<", "no-change re-ingest < 2 s", 2.0),
-    "query.p95_ms": ("<", "query p95 < 50 ms", 50.0),
+    "query.p95_ms": ("<", "query p95 < 50 ms", 50.0),  # < 150 ms above LARGE_CORPUS pages
     "cold_start_s": ("<", "cold start < 10 s", 10.0),
     "peak_rss_mb.ingest": ("<", "peak RSS < 3 GB", 3072.0),
     "peak_rss_mb.query": ("<", "peak RSS < 3 GB", 3072.0),
 }
+LARGE_CORPUS = 100
+LARGE_QUERY_TARGET = ("<", "query p95 < 150 ms (large corpus)", 150.0)
 STAGE_ORDER = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
 
 
@@ -27,6 +29,8 @@ def targets(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each target with the measured value and whether it was met."""
     found = {}
     for key, (op, text, limit) in TARGETS.items():
+        if key == "query.p95_ms" and data["ingest"]["pages"] > LARGE_CORPUS:
+            op, text, limit = LARGE_QUERY_TARGET
         value = float(_get(data, key))
         met = value >= limit if op == ">=" else value < limit
         found[key] = {"target": text, "value": value, "met": met}
@@ -41,7 +45,7 @@ def rows(data: dict[str, Any]) -> list[list[str]]:
         ["measure", "docqa", "reference", "ratio", "target"],
         [
             f"ingest ({ing['pages']} pages, {ing['chunks']} chunks)",
-            f"{ing['chunks_per_s']:.1f} chunks/s ({ing['seconds']:.2f} s)",
+            f"{ing['chunks_per_s']:.1f} chunks/s ({ing['seconds']:.2f} s{_rounds(ing)})",
             f"raw encode {ing['encode_chunks_per_s']:.1f} chunks/s ({ing['encode_seconds']:.2f} s)",
             f"{ing['encode_ratio']:.2f}",
             _target(data, "ingest.encode_ratio"),
@@ -77,6 +81,11 @@ def rows(data: dict[str, Any]) -> list[list[str]]:
             _target(data, "peak_rss_mb.query"),
         ],
     ]
+
+
+def _rounds(ingest: dict[str, Any]) -> str:
+    n = len(ingest.get("rounds", ()))
+    return f", median of {n} rounds" if n > 1 else ""
 
 
 def _query_row(
