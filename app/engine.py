@@ -20,7 +20,13 @@ from app.llm import (
 )
 from app.models import Answer, Citation, Hit
 from app.question import clean_question, contextualise
-from app.refusal import Thresholds, should_refuse, unknown_share
+from app.refusal import (
+    Thresholds,
+    missing_quantity,
+    should_refuse,
+    unknown_names,
+    unknown_share,
+)
 from app.retrieve import FusionConfig, Retrieval, Retriever
 from ingest.lexical import LexicalIndex, tokenize
 from ingest.store import IndexInfo, IndexStore
@@ -169,6 +175,8 @@ class Engine:
             "top_dense": found.top_dense,
             "support": support,
             "unknown": unknown_share(question, loaded.idf),
+            "unknown_names": len(unknown_names(question, loaded.idf)),
+            "missing_quantity": float(missing_quantity(question, " ".join(u.text for u in chosen))),
         }
         if not chosen or should_refuse(signals, self.thresholds):
             return Answer(

@@ -6,6 +6,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from app.models import Citation, Hit, Passage
 from ingest.lexical import tokenize
@@ -16,6 +19,21 @@ _CODE_WORDS = frozenset(
     {"policy", "json", "example", "statement", "code", "cli", "command", "permissions", "actions"}
 )
 _LIST_ITEM = re.compile(r"^(- |\d+\. |\|)")
+# A sentence opening with one of these leans on the one before ("These include PCI, ...").
+_ANAPHOR = re.compile(r"^(These|This|They|Those|Such|It|For example|E\.g\.)\b")
+LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not split into sentences
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """The English stem of a token ("fields" -> "field"); identifiers stay whole."""
+    return token if ":" in token else _STEMMER.stemWord(token)
+
+
+def stems(text: str) -> set[str]:
+    """The stems of a text's tokens."""
+    return {stem(t) for t in tokenize(text)}
 
 
 @dataclass(frozen=True)
@@ -27,27 +45,32 @@ class Unit:
     hit_rank: int
     position: int
     score: float = 0.0
+    paragraph: int = 0
 
 
-def units_of(text: str) -> list[str]:
-    """Split passage text into sentences, list items, table rows and whole code blocks."""
-    out: list[str] = []
+def units_of(text: str) -> list[tuple[str, int]]:
+    """Split passage text into sentences, list items, table rows and whole code blocks,
+    each with the number of the paragraph (line) it comes from."""
+    out: list[tuple[str, int]] = []
     last = 0
     for match in _CODE.finditer(text):
-        out.extend(_prose_units(text[last : match.start()]))
-        out.append(match.group(0))
+        out.extend(_prose_units(text[last : match.start()], len(out)))
+        out.append((match.group(0), len(out)))
         last = match.end()
-    out.extend(_prose_units(text[last:]))
-    return [u for u in out if u.strip()]
+    out.extend(_prose_units(text[last:], len(out)))
+    return out
 
 
-def _prose_units(text: str) -> list[str]:
-    units: list[str] = []
-    for line in text.split("\n"):
+def _prose_units(text: str, first: int) -> list[tuple[str, int]]:
+    units: list[tuple[str, int]] = []
+    for n, line in enumerate(text.split("\n")):
         line = line.strip()
         if not line or set(line) <= set("|-: "):
             continue
-        units.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
+        if _LIST_ITEM.match(line) and len(line) <= LIST_ITEM_CHARS:
+            units.append((line, first + n))
+            continue
+        units.extend((s.strip(), first + n) for s in _SENTENCE.split(line) if s.strip())
     return units
 
 
@@ -63,13 +86,14 @@ def idf_table(texts: Iterable[str]) -> dict[str, float]:
 
 
 def coverage(question_tokens: Sequence[str], text: str, idf: Mapping[str, float]) -> float:
-    """Share of the question's IDF weight whose tokens occur in the text."""
+    """Share of the question's IDF weight whose tokens occur in the text (as the same stem:
+    "fields" matches "field")."""
     weights = {t: idf.get(t, 1.0) for t in question_tokens}
     total = sum(weights.values())
     if total == 0:
         return 0.0
-    present = set(tokenize(text))
-    return sum(w for t, w in weights.items() if t in present) / total
+    present = stems(text)
+    return sum(w for t, w in weights.items() if stem(t) in present) / total
 
 
 def score_units(
@@ -82,7 +106,7 @@ def score_units(
     for rank, hit in enumerate(hits[:pages]):
         for passage in hit.passages:
             context = f"{passage.heading_path}"
-            for pos, text in enumerate(units_of(passage.text)):
+            for pos, (text, paragraph) in enumerate(units_of(passage.text)):
                 is_code = text.startswith("```")
                 base = coverage(tokens, text, idf) + 0.25 * coverage(tokens, context, idf)
                 short = len(text) < 25 and not is_code
@@ -91,20 +115,24 @@ def score_units(
                 prior = 1.0 / (1 + 0.35 * rank) * (0.5 if short or label else 1.0)
                 if is_code and not wants_code:
                     prior *= 0.3
-                scored.append(Unit(text, passage, rank, pos, base * prior))
+                scored.append(Unit(text, passage, rank, pos, base * prior, paragraph))
     return scored
 
 
 def follow_on(unit: Unit, units: Sequence[Unit], max_items: int = 8) -> list[Unit]:
-    """What a unit ending in a colon introduces: the list items or code block after it."""
-    if not unit.text.rstrip().endswith(":"):
-        return []
+    """What a unit needs after it to be read right: the list items or code block a colon
+    introduces, or the next sentence of its paragraph when that one leans on it."""
     same = [
         u
         for u in units
         if u.passage.chunk_id == unit.passage.chunk_id and u.position > unit.position
     ]
     same.sort(key=lambda u: u.position)
+    if not unit.text.rstrip().endswith(":"):
+        nxt = same[0] if same else None
+        if nxt is not None and nxt.paragraph == unit.paragraph and _ANAPHOR.match(nxt.text):
+            return [nxt]
+        return []
     if same and same[0].text.startswith("```"):
         return [same[0]]
     items: list[Unit] = []

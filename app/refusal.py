@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,22 @@ GENERIC = frozenset(
         "much", "many", "way", "work", "works", "like", "want", "make", "set", "help",
     }
 )  # fmt: skip
+
+
+# A question asking for an amount ("how many days", "how much does it cost") is answered
+# only by a passage that states one.
+_QUANTITY = re.compile(
+    r"\bhow (many|much(?! of)|long|often|big|large)\b|\bwhat(?:'s| is| are) the (maximum|minimum|"
+    r"max|min|limit|price|cost|size)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|"
+    r"single|once|twice|double)\b",
+    re.IGNORECASE,
+)
+# A name: a capitalised word, four letters or more, or CamelCase, not opening a sentence.
+_NAME = re.compile(r"\b([A-Z][a-z]{3,}|[A-Z][a-z]+(?:[A-Z][a-z]+)+)\b")
 
 
 @dataclass(frozen=True)
@@ -44,15 +61,37 @@ def unknown_share(question: str, idf: Mapping[str, float]) -> float:
     return missing / sum(weights.values())
 
 
+def unknown_names(question: str, vocabulary: Mapping[str, float]) -> list[str]:
+    """Names in the question ("Comprehend Medical", "GuardDuty") that the pages never use:
+    pages that never name a product or feature cannot answer a question about it."""
+    names = [
+        m.group(1)
+        for m in _NAME.finditer(question)
+        if question[: m.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":", '"')
+    ]
+    return [
+        name
+        for name in dict.fromkeys(names)
+        if name.lower() not in GENERIC and not known(name.lower(), vocabulary)
+    ]
+
+
+def missing_quantity(question: str, answer: str) -> bool:
+    """True when the question asks for an amount and the answer states no number at all."""
+    return bool(_QUANTITY.search(question)) and not _NUMBER.search(answer)
+
+
 def should_refuse(signals: Mapping[str, float], limits: Thresholds) -> bool:
     """The refusal decision over the signals of one question."""
     return (
         signals["top_dense"] < limits.min_dense
         or signals["support"] < limits.min_support
         or signals["unknown"] > limits.max_unknown
+        or signals.get("unknown_names", 0) > 0
+        or signals.get("missing_quantity", 0) > 0
     )
 
 
 def signal_names() -> Sequence[str]:
     """The signals the decision reads."""
-    return ("top_dense", "support", "unknown")
+    return ("top_dense", "support", "unknown", "unknown_names", "missing_quantity")

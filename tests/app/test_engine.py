@@ -52,14 +52,21 @@ def test_answer_cites_what_it_says(real_engine) -> None:  # type: ignore[no-unty
     "question",
     [
         "What's a good recipe for banana bread?",
-        "What uptime SLA does AWS guarantee for Amazon Comprehend?",
         "How do I create a CloudWatch alarm for throttled Comprehend requests?",
+        # A name the pages never use; an amount the pages never state.
+        "Can Comprehend publish its findings to Amazon Kinesis streams?",
+        "How long does Comprehend keep the output of my async jobs?",
     ],
 )
 def test_refuses_off_topic_and_near_miss(real_engine, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = real_engine.ask(question)
     assert answer.refused and answer.text == REFUSAL
     assert not answer.citations
+
+
+def test_an_amount_the_pages_state_is_answered(real_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = real_engine.ask("How many private IP addresses does a subnet need for a job?")
+    assert not answer.refused and "two private IP addresses" in answer.text
 
 
 def test_follow_up_uses_history(real_engine) -> None:  # type: ignore[no-untyped-def]
