@@ -98,7 +98,7 @@ class Engine:
                 return self._loaded
 
     def _open(self) -> Loaded:
-        info, collection = self.store.open_current(self.settings.embed_model)
+        info, collection = self.store.open_current(self.settings.embedding_id)
         folder = self.store.lexical_dir(info.build_id)
         lexical = (
             LexicalIndex.load(folder)

@@ -301,6 +301,11 @@ def _read_history(text: str) -> list[str]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Minimums to meet [default: eval/thresholds.json].",
 )
+@click.option(
+    "--compare-backend",
+    type=click.Choice(["torch", "onnx-int8"]),
+    help="Also score docqa with this embedding backend, on an index of its own.",
+)
 @common
 @click.pass_obj
 def eval_command(
@@ -311,6 +316,7 @@ def eval_command(
     baselines: bool,
     split: str,
     thresholds: Path | None,
+    compare_backend: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -325,6 +331,7 @@ def eval_command(
         baselines=baselines,
         split=split,
         thresholds=thresholds,
+        compare_backend=compare_backend,
     )
     progress = TqdmProgress(quiet)
     with user_errors():

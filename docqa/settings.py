@@ -64,6 +64,19 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def embedding_id(self) -> str:
+        """The model and backend an index is built with: vectors of one do not mix with
+        another's ("all-MiniLM-L6-v2", "all-MiniLM-L6-v2+onnx-int8")."""
+        if self.embed_backend == "torch" or self.embed_model.startswith("fake"):
+            return self.embed_model
+        return f"{self.embed_model}+{self.embed_backend}"
+
+    @property
+    def models_path(self) -> Path:
+        """Where models made locally (the int8 ONNX export) are kept."""
+        return self.data_dir / "models"
+
+    @property
     def corpus_path(self) -> Path:
         """Folder holding the pages to index."""
         return self.corpus_dir or self.data_dir / "corpus" / "comprehend-security"

@@ -142,7 +142,7 @@ def _measure(run: _Run) -> dict[str, Any]:
     baseline = _query_baseline(run, embedder)
     return {
         "corpus": str(run.corpus),
-        "model": run.settings.embed_model,
+        "model": run.settings.embedding_id,
         "ingest": ingest,
         "ingest_subprocess": ingest_child,
         "reingest_noop_s": noop.seconds,

