@@ -189,3 +189,29 @@ def test_real_model_meets_the_committed_thresholds(
             continue
         best_baseline = max(systems[s]["all"][metric] for s in ("bm25", "langchain-chroma"))
         assert bound["min"] >= best_baseline, f"{metric} threshold is below a baseline"
+
+
+@pytest.mark.slow
+def test_another_embedding_backend_is_scored_side_by_side(
+    tmp_path: Path, security_corpus: Path, real_embedder: object
+) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS)
+    settings = Settings(data_dir=tmp_path / "data")
+    options = EvalOptions(
+        questions=questions,
+        corpus_dirs=(security_corpus,),
+        baselines=False,
+        thresholds=write_json(tmp_path / "t.json", {}),
+        compare_backend="onnx-int8",
+    )
+    result = run_eval(settings, options, embedder=real_embedder)  # type: ignore[arg-type]
+    systems = result.summary["systems"]
+    assert list(systems) == ["docqa", "docqa+onnx-int8"]
+    assert {r.system for r in result.records} == set(systems)
+    other = systems["docqa+onnx-int8"]["all"]
+    assert other["hit@1"] == 1.0 and other["refusal_recall"] == 1.0
+    config = json.loads((result.run_dir / "config.json").read_text())
+    assert config["compare_backend"] == "onnx-int8"
+    # Its index was built aside with its own identity; the int8 export was made locally.
+    assert (settings.models_path / "all-MiniLM-L6-v2+onnx-int8" / "model_qint8.onnx").is_file()
+    assert "docqa+onnx-int8" in (result.run_dir / "report.md").read_text()
