@@ -21,7 +21,7 @@ GENERIC = frozenset(
 # A question asking for an amount ("how many days", "how much does it cost") is answered
 # only by a passage that states one.
 _QUANTITY = re.compile(
-    r"\bhow (many|much(?! of)|long|often|big|large)\b|\bwhat(?:'s| is| are) the (maximum|minimum|"
+    r"\bhow (many|much(?! of)|long|big|large)\b|\bwhat(?:'s| is| are) the (maximum|minimum|"
     r"max|min|limit|price|cost|size)\b",
     re.IGNORECASE,
 )

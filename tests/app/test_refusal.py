@@ -19,6 +19,8 @@ VOCABULARY = {"comprehend": 1.0, "cloudtrail": 2.0, "subnet": 2.0, "keys": 1.0, 
         ("How much does it cost per unit?", "Policies in the S3 bucket.", True),
         ("How much of the work falls on me?", "It depends on the service.", False),
         ("Which keys does CloudTrail log?", "It logs every call.", False),
+        # "How often" is answered by "every cycle", "yearly": no number needed.
+        ("How often do keys rotate?", "Keys rotate every quasar cycle.", False),
     ],
 )
 def test_an_amount_asked_for_needs_a_number(question: str, answer: str, missing: bool) -> None:
