@@ -50,27 +50,28 @@ class Unit:
 
 def units_of(text: str) -> list[tuple[str, int]]:
     """Split passage text into sentences, list items, table rows and whole code blocks,
-    each with the number of the paragraph (line) it comes from."""
+    each with the paragraph it comes from (the offset where its line starts)."""
     out: list[tuple[str, int]] = []
     last = 0
     for match in _CODE.finditer(text):
-        out.extend(_prose_units(text[last : match.start()], len(out)))
-        out.append((match.group(0), len(out)))
+        out.extend(_prose_units(text[last : match.start()], last))
+        out.append((match.group(0), match.start()))
         last = match.end()
-    out.extend(_prose_units(text[last:], len(out)))
+    out.extend(_prose_units(text[last:], last))
     return out
 
 
-def _prose_units(text: str, first: int) -> list[tuple[str, int]]:
+def _prose_units(text: str, offset: int) -> list[tuple[str, int]]:
     units: list[tuple[str, int]] = []
-    for n, line in enumerate(text.split("\n")):
-        line = line.strip()
+    for raw in text.split("\n"):
+        line, start = raw.strip(), offset
+        offset += len(raw) + 1
         if not line or set(line) <= set("|-: "):
             continue
         if _LIST_ITEM.match(line) and len(line) <= LIST_ITEM_CHARS:
-            units.append((line, first + n))
+            units.append((line, start))
             continue
-        units.extend((s.strip(), first + n) for s in _SENTENCE.split(line) if s.strip())
+        units.extend((s.strip(), start) for s in _SENTENCE.split(line) if s.strip())
     return units
 
 

@@ -57,3 +57,12 @@ def test_select_keeps_reading_order_and_skips_repeats() -> None:
     texts = [u.text for u in chosen]
     assert sum("audited by outside reviewers" in t for t in texts) == 1
     assert [u.position for u in chosen] == sorted(u.position for u in chosen)
+
+
+def test_paragraphs_are_told_apart_across_code_blocks() -> None:
+    text = "Intro line.\n\n\n\nSee this:\n```\n{}\n```\nThis follows the code.\nNext one."
+    units = units_of(text)
+    paragraphs = {t: n for t, n in units}
+    assert len(set(paragraphs.values())) == len(units) == 5
+    assert [t for t, _ in units][2] == "```\n{}\n```"
+    assert sorted(paragraphs.values()) == [n for _, n in units]
