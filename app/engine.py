@@ -22,6 +22,7 @@ from app.models import Answer, Citation, Hit
 from app.question import clean_question, contextualise
 from app.refusal import (
     Thresholds,
+    Vocabulary,
     missing_quantity,
     should_refuse,
     unknown_names,
@@ -47,6 +48,7 @@ class Loaded:
     info: IndexInfo
     retriever: Retriever
     idf: dict[str, float]
+    vocabulary: Vocabulary
 
 
 def related(hits: Sequence[Hit], n: int = 3) -> tuple[Citation, ...]:
@@ -108,7 +110,7 @@ class Engine:
         fusion = FusionConfig(self.settings.dense_weight, self.settings.lexical_weight)
         retriever = Retriever(collection, lexical, self.embedder, fusion)
         idf = idf_table(f"{p.heading_path}\n{p.text}" for p in retriever.passages.values())
-        return Loaded(info, retriever, idf)
+        return Loaded(info, retriever, idf, Vocabulary(idf))
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a query, best first."""
@@ -174,8 +176,8 @@ class Engine:
         signals = {
             "top_dense": found.top_dense,
             "support": support,
-            "unknown": unknown_share(question, loaded.idf),
-            "unknown_names": len(unknown_names(question, loaded.idf)),
+            "unknown": unknown_share(question, loaded.vocabulary),
+            "unknown_names": len(unknown_names(question, loaded.vocabulary)),
             "missing_quantity": float(missing_quantity(question, " ".join(u.text for u in chosen))),
         }
         if not chosen or should_refuse(signals, self.thresholds):

@@ -43,25 +43,38 @@ class Thresholds:
     max_unknown: float
 
 
-def known(token: str, vocabulary: Mapping[str, float]) -> bool:
-    """True when the token, or a close spelling of it (a typo), occurs in the pages."""
-    if token in vocabulary or len(token) < 5:
-        return token in vocabulary or len(token) < 5
-    return bool(difflib.get_close_matches(token, vocabulary.keys(), n=1, cutoff=0.85))
+class Vocabulary:
+    """The words of the pages, with their IDF, and a fast test for a close misspelling."""
+
+    def __init__(self, idf: Mapping[str, float]) -> None:
+        self.idf = idf
+        # Typos keep the first letter and nearly the length; comparing only those words
+        # keeps the check fast on a large index (difflib over every word took ~50 ms).
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for word in idf:
+            self._buckets.setdefault((word[:1], len(word)), []).append(word)
+
+    def known(self, token: str) -> bool:
+        """True when the token, or a close spelling of it (a typo), occurs in the pages."""
+        if token in self.idf or len(token) < 5:
+            return True
+        lengths = range(int(len(token) * 0.73), int(len(token) * 1.36) + 1)
+        candidates = [w for n in lengths for w in self._buckets.get((token[:1], n), ())]
+        return bool(difflib.get_close_matches(token, candidates, n=1, cutoff=0.85))
 
 
-def unknown_share(question: str, idf: Mapping[str, float]) -> float:
+def unknown_share(question: str, vocabulary: Vocabulary) -> float:
     """Share of the question's distinctive words that occur nowhere in the pages."""
     tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC and ":" not in t]
     if not tokens:
         return 0.0
-    top = max(idf.values(), default=1.0)
-    weights = {t: idf.get(t, top) for t in tokens}
-    missing = sum(w for t, w in weights.items() if not known(t, idf))
+    top = max(vocabulary.idf.values(), default=1.0)
+    weights = {t: vocabulary.idf.get(t, top) for t in tokens}
+    missing = sum(w for t, w in weights.items() if not vocabulary.known(t))
     return missing / sum(weights.values())
 
 
-def unknown_names(question: str, vocabulary: Mapping[str, float]) -> list[str]:
+def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
     """Names in the question ("Comprehend Medical", "GuardDuty") that the pages never use:
     pages that never name a product or feature cannot answer a question about it."""
     names = [
@@ -72,7 +85,7 @@ def unknown_names(question: str, vocabulary: Mapping[str, float]) -> list[str]:
     return [
         name
         for name in dict.fromkeys(names)
-        if name.lower() not in GENERIC and not known(name.lower(), vocabulary)
+        if name.lower() not in GENERIC and not vocabulary.known(name.lower())
     ]
 
 

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 STAGES = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
 WARMUP = 5
-INGEST_ROUNDS = 3
-ROUND_BUDGET_S = 60.0  # a longer first round (a big corpus) is not repeated
+INGEST_ROUNDS = 5
+ROUND_BUDGET_S = 30.0  # a longer first round (a big corpus) is not repeated
 
 
 class BenchError(ValueError):
@@ -174,7 +174,7 @@ def _ratio(a: float, b: float) -> float:
 def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
     """docqa's whole ingest in this process, then the raw encode of the same chunk texts.
 
-    Both are timed in alternating rounds (three when a round takes under a minute, else
+    Both are timed in alternating rounds (five when a round takes under half a minute, else
     one) and the medians compared, so a one-off cost (the first large batch through torch,
     first imports) or a noisy moment does not land on one side only.
     """

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from app.refusal import Thresholds, missing_quantity, should_refuse, unknown_names
+from app.refusal import (
+    Thresholds,
+    Vocabulary,
+    missing_quantity,
+    should_refuse,
+    unknown_names,
+    unknown_share,
+)
 
-VOCABULARY = {"comprehend": 1.0, "cloudtrail": 2.0, "subnet": 2.0, "keys": 1.0, "which": 1.0}
+VOCABULARY = Vocabulary(
+    {"comprehend": 1.0, "cloudtrail": 2.0, "subnet": 2.0, "keys": 1.0, "encryption": 3.0}
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +49,26 @@ def test_either_rule_refuses_whatever_the_thresholds() -> None:
     assert not should_refuse({**base, "unknown_names": 0, "missing_quantity": 0}, limits)
     assert should_refuse({**base, "unknown_names": 1, "missing_quantity": 0}, limits)
     assert should_refuse({**base, "unknown_names": 0, "missing_quantity": 1}, limits)
+
+
+@pytest.mark.parametrize(
+    ("word", "known"),
+    [
+        ("encryption", True),
+        ("encrpytion", True),  # a typo
+        ("encryptoin", True),
+        ("ecnryption", True),
+        ("kinesis", False),
+        ("zncryption", False),  # a typo in the first letter is not caught
+        ("encryptionandmore", False),
+        ("key", True),  # short words are never counted as unknown
+    ],
+)
+def test_close_misspellings_are_known(word: str, known: bool) -> None:
+    assert VOCABULARY.known(word) is known
+
+
+def test_unknown_share_weighs_the_missing_words() -> None:
+    assert unknown_share("comprehend subnet encryption", VOCABULARY) == 0.0
+    assert unknown_share("kinesis firehose", VOCABULARY) == 1.0
+    assert 0 < unknown_share("subnet kinesis", VOCABULARY) < 1
