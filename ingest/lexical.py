@@ -44,9 +44,15 @@ class LexicalIndex:
 
         self.ids = list(ids)
         self.bm25 = bm25s.BM25()
-        corpus = [tokenize(text) or ["<empty>"] for text in texts]
+        # Token ids, not token strings: a large corpus holds millions of tokens, and a list of
+        # strings for each of them would make the index build grow with the corpus.
+        vocab: dict[str, int] = {}
+        corpus = [
+            [vocab.setdefault(t, len(vocab)) for t in tokenize(text) or ["<empty>"]]
+            for text in texts
+        ]
         if corpus:
-            self.bm25.index(corpus, show_progress=False)
+            self.bm25.index((corpus, vocab), show_progress=False)
 
     def scores(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
         """BM25 score of every chunk for the query."""
