@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -109,3 +116,67 @@ def fake_index(settings, security_corpus: Path):  # type: ignore[no-untyped-def]
 
     run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
     return settings
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running `docqa serve`: where it answers and its process."""
+
+    url: str
+    port: int
+    child: subprocess.Popen[bytes]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(served: Served, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if served.child.poll() is not None:
+            pytest.fail(f"docqa serve exited with {served.child.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{served.url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"docqa serve did not answer within {timeout} s:\n{log.read_text()}")
+
+
+ServeApp = Callable[[Mapping[str, str]], contextlib.AbstractContextManager[Served]]
+
+
+@pytest.fixture
+def serve_app(tmp_path: Path) -> ServeApp:
+    """Start `docqa serve` on a free port with these DOCQA_* variables, as a user would; wait
+    until it answers its health check; stop it on leaving the block."""
+
+    @contextlib.contextmanager
+    def start(env: Mapping[str, str], timeout: float = 90) -> Iterator[Served]:
+        port = _free_port()
+        log = tmp_path / "serve.log"
+        with log.open("wb") as out:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "docqa", "serve", "--port", str(port)],
+                env={**os.environ, **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,
+            )
+        served = Served(f"http://127.0.0.1:{port}", port, child)
+        try:
+            _wait_healthy(served, log, timeout)
+            yield served
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    return start

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,55 +37,12 @@ FIRST_WORDS = """() => [...document.querySelectorAll('[data-testid="stChatMessag
       (c) => !c.closest('[data-testid="stSpinner"]') && /\\w{3,}/.test(c.innerText)))"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_healthy(url: str, child: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            pytest.fail(f"docqa serve exited with {child.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"docqa serve did not answer within {timeout} s:\n{log.read_text()}")
-
-
 @pytest.fixture
-def server(fake_index, eval_run: Path, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def server(fake_index, eval_run: Path, serve_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """`docqa serve` over an index of the 16 pages (fake embedder) and a made-up eval run."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DOCQA_DATA_DIR": str(fake_index.data_dir),
-        "DOCQA_EMBED_MODEL": fake_index.embed_model,
-    }
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "docqa", "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, child, log)
-        yield url
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    env = {"DOCQA_DATA_DIR": str(fake_index.data_dir), "DOCQA_EMBED_MODEL": fake_index.embed_model}
+    with serve_app(env) as served:
+        yield served.url
 
 
 def shoot(page: Any, name: str) -> None:

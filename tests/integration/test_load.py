@@ -4,14 +4,10 @@ single-threaded answers; soak: 20 browser-like sessions on `docqa serve`, RSS le
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -161,40 +157,10 @@ def problems(drawn: list[Element]) -> list[str]:
 
 
 @pytest.fixture
-def served(real_index, tmp_path: Path) -> Iterator[tuple[int, psutil.Process]]:  # type: ignore[no-untyped-def]
+def served(real_index, serve_app) -> Iterator[tuple[int, psutil.Process]]:  # type: ignore[no-untyped-def]
     """`docqa serve` over the real index, on a free port; its process for RSS."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    log = tmp_path / "serve.log"
-    env = {**os.environ, **settings_env(real_index)}
-    with log.open("wb") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "docqa", "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and child.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert child.poll() is None, log.read_text()
-        yield port, psutil.Process(child.pid)
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    with serve_app(settings_env(real_index)) as app:
+        yield app.port, psutil.Process(app.child.pid)
 
 
 def test_soak_twenty_sessions_no_errors_and_memory_levels_off(served) -> None:  # type: ignore[no-untyped-def]
