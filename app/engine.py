@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -31,6 +32,7 @@ from app.refusal import (
 from app.retrieve import FusionConfig, Retrieval, Retriever
 from ingest.lexical import LexicalIndex, tokenize
 from ingest.store import IndexInfo, IndexStore
+from ingest.wordvectors import WordVectors, embed_words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -110,7 +112,17 @@ class Engine:
         fusion = FusionConfig(self.settings.dense_weight, self.settings.lexical_weight)
         retriever = Retriever(collection, lexical, self.embedder, fusion)
         idf = idf_table(f"{p.heading_path}\n{p.text}" for p in retriever.passages.values())
-        return Loaded(info, retriever, idf, Vocabulary(idf))
+        words = WordVectors.load(folder)
+        if words is None:  # a build made before ingest kept word vectors: make them once
+            words = embed_words(lexical.words, self.embedder.encode)
+            with contextlib.suppress(OSError):
+                words.save(folder)
+        vocabulary = Vocabulary(
+            idf,
+            lambda ws: words.closest(self.embedder.encode(ws)),
+            self.settings.refuse_synonym_similarity,
+        )
+        return Loaded(info, retriever, idf, vocabulary)
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a query, best first."""

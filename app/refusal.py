@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ingest.lexical import tokenize
@@ -44,10 +44,20 @@ class Thresholds:
 
 
 class Vocabulary:
-    """The words of the pages, with their IDF, and a fast test for a close misspelling."""
+    """The words of the pages, with their IDF, a fast test for a close misspelling and,
+    when given `near` (the similarity of each word to its nearest page word by meaning),
+    a test for a word the pages say in other words."""
 
-    def __init__(self, idf: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        idf: Mapping[str, float],
+        near: Callable[[list[str]], list[float]] | None = None,
+        min_similarity: float = 1.0,
+    ) -> None:
         self.idf = idf
+        self.near = near
+        self.min_similarity = min_similarity
+        self.top_idf = max(idf.values(), default=1.0)
         # Typos keep the first letter and nearly the length; comparing only those words
         # keeps the check fast on a large index (difflib over every word took ~50 ms).
         self._buckets: dict[tuple[str, int], list[str]] = {}
@@ -62,16 +72,34 @@ class Vocabulary:
         candidates = [w for n in lengths for w in self._buckets.get((token[:1], n), ())]
         return bool(difflib.get_close_matches(token, candidates, n=1, cutoff=0.85))
 
+    def nearness(self, tokens: Sequence[str]) -> list[float]:
+        """For each token, the similarity in meaning of the nearest page word (0 without
+        `near`): "tweak" is near "modify"; "rotate" or "yearly" near no page word."""
+        return self.near(list(tokens)) if self.near and tokens else [0.0] * len(tokens)
 
-def unknown_share(question: str, vocabulary: Vocabulary) -> float:
-    """Share of the question's distinctive words that occur nowhere in the pages."""
+
+def unknown_shares(
+    question: str, vocabulary: Vocabulary, similarities: Sequence[float]
+) -> dict[float, float]:
+    """`unknown_share` at each of several synonym similarities (the tuner compares them)."""
     tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC and ":" not in t]
     if not tokens:
-        return 0.0
-    top = max(vocabulary.idf.values(), default=1.0)
-    weights = {t: vocabulary.idf.get(t, top) for t in tokens}
-    missing = sum(w for t, w in weights.items() if not vocabulary.known(t))
-    return missing / sum(weights.values())
+        return dict.fromkeys(similarities, 0.0)
+    weights = {t: vocabulary.idf.get(t, vocabulary.top_idf) for t in tokens}
+    unknown = [t for t in tokens if not vocabulary.known(t)]
+    near = vocabulary.nearness(unknown)
+    total = sum(weights.values())
+    return {
+        s: sum(weights[t] for t, n in zip(unknown, near, strict=True) if n < s) / total
+        for s in similarities
+    }
+
+
+def unknown_share(question: str, vocabulary: Vocabulary) -> float:
+    """IDF-weighted share of the question's distinctive words that the pages neither use, nor
+    misspell, nor say in other words (no page word is `min_similarity` close in meaning)."""
+    limit = vocabulary.min_similarity
+    return unknown_shares(question, vocabulary, [limit])[limit]
 
 
 def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:

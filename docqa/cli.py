@@ -389,6 +389,7 @@ def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool)
         as_json,
         f"fusion weights (best on tune): {fusion['best']}\n"
         f"refusal thresholds (fit on tune): {refusal['thresholds']}\n"
+        f"synonym similarity (fit on tune): {refusal['synonym_similarity']}\n"
         f"  tune: {refusal['tune']}\n  test: {refusal['test']}\n"
         "Set them as DOCQA_* variables, or as the defaults in docqa/settings.py.",
     )

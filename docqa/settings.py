@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(default=2.0, ge=0)
     refuse_min_dense: float = Field(default=0.34, ge=-1, le=1)
     refuse_min_coverage: float = Field(default=0.0, ge=0, le=1)
-    refuse_max_unknown: float = Field(default=1.0, ge=0, le=1)
+    refuse_max_unknown: float = Field(default=0.35, ge=0, le=1)
+    # A question word the pages never use counts as theirs when a page word is this close in
+    # meaning (cosine of the word embeddings); chosen on the tuning split, see docs/evaluation.md.
+    refuse_synonym_similarity: float = Field(default=0.5, ge=0, le=1.01)
     max_question_chars: int = Field(default=2000, ge=50)
     answer_mode: Literal["extractive", "llm"] = "extractive"
     llm_model: str | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from app.refusal import Thresholds, should_refuse
+from app.refusal import Thresholds, should_refuse, unknown_shares
 from eval.metrics import reciprocal_rank
 from eval.questions import Question
 from eval.split import assign_splits
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 # A margin under the 5% users accept: what fits the tuning half slips on new questions.
 MAX_FALSE_REFUSALS = 0.02
+# Synonym similarities tried: a question word missing from the pages counts as theirs when a
+# page word is this close in meaning (1.01: never, every missing word counts).
+SIMILARITIES = (*(x / 100 for x in range(30, 95, 5)), 1.01)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,22 @@ class Observation:
     answerable: bool
     signals: dict[str, float]
     rr: float
+    # The "unknown" signal at each synonym similarity tried.
+    unknown_at: dict[float, float] = field(default_factory=dict)
+
+    def at(self, similarity: float | None) -> dict[str, float]:
+        """The signals with "unknown" measured at the given synonym similarity."""
+        if similarity is None or similarity not in self.unknown_at:
+            return self.signals
+        return {**self.signals, "unknown": self.unknown_at[similarity]}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Refusal thresholds plus the synonym similarity the "unknown" signal is measured at."""
+
+    thresholds: Thresholds
+    similarity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -42,18 +61,24 @@ class RefusalFit:
 def observe(engine: Engine, questions: Sequence[Question], progress: Progress) -> list[Observation]:
     """Ask every question with refusal switched off and keep its signals."""
     splits = assign_splits(questions)
+    vocabulary = engine.load().vocabulary
     rows = []
     for n, q in enumerate(questions, 1):
         answer = engine.ask(q.question, list(q.history), k=10)
         rr = reciprocal_rank(answer.retrieved_pages, q.expected_pages) if q.answerable else 0.0
-        rows.append(Observation(q.id, splits[q.id], q.answerable, dict(answer.signals), rr))
+        unknown = unknown_shares(answer.question, vocabulary, SIMILARITIES)
+        rows.append(
+            Observation(q.id, splits[q.id], q.answerable, dict(answer.signals), rr, unknown)
+        )
         progress("tuning", n, len(questions))
     return rows
 
 
-def fit(rows: Sequence[Observation], limits: Thresholds) -> RefusalFit:
+def fit(
+    rows: Sequence[Observation], limits: Thresholds, similarity: float | None = None
+) -> RefusalFit:
     """Refusal recall on unanswerable, and false refusals on answerable questions."""
-    refused = [(r.answerable, should_refuse(r.signals, limits)) for r in rows]
+    refused = [(r.answerable, should_refuse(r.at(similarity), limits)) for r in rows]
     unanswerable = [ref for ans, ref in refused if not ans]
     answerable = [ref for ans, ref in refused if ans]
     return RefusalFit(
@@ -70,13 +95,16 @@ def grid() -> list[Thresholds]:
     return [Thresholds(d, s, u) for d, s, u in itertools.product(dense, support, unknown)]
 
 
-def best_thresholds(rows: Sequence[Observation]) -> Thresholds:
-    """Most refusals of unanswerable questions with at most 5% answerable ones refused;
-    ties go to the loosest setting (the middle of the feasible range would overfit less,
-    but the loosest one refuses answerable questions least)."""
+def best_setting(rows: Sequence[Observation]) -> Setting:
+    """Most refusals of unanswerable questions with at most MAX_FALSE_REFUSALS of answerable
+    ones refused; ties go to the loosest setting (the middle of the feasible range would
+    overfit less, but the loosest one refuses answerable questions least), the lowest
+    synonym similarity last (the fewest question words counted as missing)."""
+    similarities = sorted({s for r in rows for s in r.unknown_at}) or [None]
 
-    def key(limits: Thresholds) -> tuple[bool, float, float, float, float, float]:
-        result = fit(rows, limits)
+    def key(setting: Setting) -> tuple[bool, float, float, float, float, float, float]:
+        limits = setting.thresholds
+        result = fit(rows, limits, setting.similarity)
         feasible = result.false_refusals <= MAX_FALSE_REFUSALS
         return (
             feasible,
@@ -85,20 +113,22 @@ def best_thresholds(rows: Sequence[Observation]) -> Thresholds:
             -limits.min_dense,
             -limits.min_support,
             limits.max_unknown,
+            -(setting.similarity or 0.0),
         )
 
-    return max(grid(), key=key)
+    return max((Setting(t, s) for s in similarities for t in grid()), key=key)
 
 
 def tune_refusal(rows: Sequence[Observation]) -> dict[str, object]:
     """Thresholds fitted on the tuning split, with figures on both splits."""
     tune = [r for r in rows if r.split == "tune"]
     test = [r for r in rows if r.split == "test"]
-    limits = best_thresholds(tune)
+    best = best_setting(tune)
     return {
-        "thresholds": limits.__dict__,
-        "tune": fit(tune, limits).__dict__,
-        "test": fit(test, limits).__dict__,
+        "thresholds": best.thresholds.__dict__,
+        "synonym_similarity": best.similarity,
+        "tune": fit(tune, best.thresholds, best.similarity).__dict__,
+        "test": fit(test, best.thresholds, best.similarity).__dict__,
     }
 
 

@@ -6,10 +6,12 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
@@ -27,6 +29,7 @@ from ingest.store import (
     new_build_id,
 )
 from ingest.transfer import copy_chunks
+from ingest.wordvectors import WordVectors, embed_words
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -115,6 +118,10 @@ class Ingest:
             self.progress("loading model", 0, 1)
             self._embedder = self.make_embedder()
         return self._embedder
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Embed texts, loading the model only now."""
+        return self.embedder.encode(texts)
 
     def run(self, rebuild: bool = False) -> IngestReport:
         """Bring the index in line with the corpus folder."""
@@ -206,7 +213,11 @@ class Ingest:
             files=files,
         )
         self.progress("lexical index", 0, 1)
-        LexicalIndex.from_collection(collection).save(self.store.lexical_dir(build_id))
+        lexical = LexicalIndex.from_collection(collection)
+        folder = self.store.lexical_dir(build_id)
+        lexical.save(folder)
+        previous = WordVectors.load(self.store.lexical_dir(current.build_id)) if current else None
+        embed_words(lexical.words, self._encode, previous, self.progress).save(folder)
         collection.modify(metadata=info.to_metadata())
         return copied + embedded, embedded
 

@@ -56,12 +56,22 @@ def test_answer_cites_what_it_says(real_engine) -> None:  # type: ignore[no-unty
         # A name the pages never use; an amount the pages never state.
         "Can Comprehend publish its findings to Amazon Kinesis streams?",
         "How long does Comprehend keep the output of my async jobs?",
+        # Words neither on the pages nor close in meaning to any page word.
+        "Is there a quarterly penetration test report for Comprehend?",
+        "How do I enable yearly rotation of access keys for Comprehend users?",
     ],
 )
 def test_refuses_off_topic_and_near_miss(real_engine, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = real_engine.ask(question)
     assert answer.refused and answer.text == REFUSAL
     assert not answer.citations
+
+
+def test_a_word_the_pages_say_otherwise_is_not_refused(real_engine) -> None:  # type: ignore[no-untyped-def]
+    # "alter" is not on the pages, but "modify" is: the question is still theirs to answer.
+    answer = real_engine.ask("Can I alter the permissions in an AWS managed policy for Comprehend?")
+    assert not answer.refused and answer.signals["unknown"] == 0.0
+    assert "security-iam-awsmanpol" in {c.page for c in answer.citations}
 
 
 def test_an_amount_the_pages_state_is_answered(real_engine) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from app.refusal import (
     should_refuse,
     unknown_names,
     unknown_share,
+    unknown_shares,
 )
 
 VOCABULARY = Vocabulary(
@@ -72,3 +73,20 @@ def test_unknown_share_weighs_the_missing_words() -> None:
     assert unknown_share("comprehend subnet encryption", VOCABULARY) == 0.0
     assert unknown_share("kinesis firehose", VOCABULARY) == 1.0
     assert 0 < unknown_share("subnet kinesis", VOCABULARY) < 1
+
+
+def test_a_missing_word_said_in_other_words_is_not_counted() -> None:
+    # Similarity of each word to its nearest page word by meaning, as the word vectors give it.
+    nearest = {"tweak": 0.57, "rotate": 0.38, "yearly": 0.45}
+
+    def near(words: list[str]) -> list[float]:
+        return [nearest[w] for w in words]
+
+    vocabulary = Vocabulary(VOCABULARY.idf, near, min_similarity=0.5)
+    assert unknown_share("tweak encryption", vocabulary) == 0.0  # "tweak" is "modify"
+    assert unknown_share("rotate encryption", vocabulary) > 0.0  # no page word means "rotate"
+    assert unknown_share("rotate encryption", vocabulary) == unknown_share(
+        "rotate encryption", VOCABULARY
+    )
+    shares = unknown_shares("tweak yearly rotate keys", vocabulary, [0.4, 0.5, 0.6])
+    assert shares[0.4] < shares[0.5] < shares[0.6]  # the higher the bar, the more words count
