@@ -100,7 +100,7 @@ def best_setting(rows: Sequence[Observation]) -> Setting:
     ones refused; ties go to the loosest setting (the middle of the feasible range would
     overfit less, but the loosest one refuses answerable questions least), the lowest
     synonym similarity last (the fewest question words counted as missing)."""
-    similarities = sorted({s for r in rows for s in r.unknown_at}) or [None]
+    similarities: list[float | None] = [*sorted({s for r in rows for s in r.unknown_at})] or [None]
 
     def key(setting: Setting) -> tuple[bool, float, float, float, float, float, float]:
         limits = setting.thresholds
