@@ -25,9 +25,9 @@ from app.refusal import (
     Thresholds,
     Vocabulary,
     missing_quantity,
-    should_refuse,
+    refusal_reasons,
     unknown_names,
-    unknown_share,
+    unknown_words,
 )
 from app.retrieve import FusionConfig, Retrieval, Retriever
 from ingest.lexical import LexicalIndex, tokenize
@@ -185,16 +185,29 @@ class Engine:
         units = score_units(query, hits, loaded.idf)
         chosen = select(units)
         support = max((coverage(tokenize(query), u.text, loaded.idf) for u in chosen), default=0)
+        vocabulary = loaded.vocabulary
+        words = unknown_words(question, vocabulary)
+        names = unknown_names(question, vocabulary)
         signals = {
             "top_dense": found.top_dense,
             "support": support,
-            "unknown": unknown_share(question, loaded.vocabulary),
-            "unknown_names": len(unknown_names(question, loaded.vocabulary)),
+            "unknown": words.share(vocabulary.min_similarity),
+            "unknown_names": len(names),
             "missing_quantity": float(missing_quantity(question, " ".join(u.text for u in chosen))),
         }
-        if not chosen or should_refuse(signals, self.thresholds):
+        missing = words.missing(vocabulary.min_similarity)
+        reasons = refusal_reasons(signals, self.thresholds, names, missing)
+        if not chosen and not reasons:
+            reasons.append("no sentence of the closest passages matches the question")
+        if reasons:
             return Answer(
-                question, REFUSAL, True, related=related(hits), hits=hits, signals=signals
+                question,
+                REFUSAL,
+                True,
+                related=related(hits),
+                hits=hits,
+                signals=signals,
+                reasons=tuple(reasons),
             )
         text, citations = cite(chosen)
         return Answer(question, text, False, citations=citations, hits=hits, signals=signals)

@@ -81,6 +81,8 @@ class Answer:
     warnings: tuple[str, ...] = ()
     mode: str = "extractive"
     signals: dict[str, float] = field(default_factory=dict)
+    # Why a refusal was made, in words a user reads.
+    reasons: tuple[str, ...] = ()
 
     @property
     def retrieved_pages(self) -> list[str]:
@@ -98,6 +100,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "reasons": list(self.reasons),
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

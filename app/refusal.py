@@ -78,28 +78,36 @@ class Vocabulary:
         return self.near(list(tokens)) if self.near and tokens else [0.0] * len(tokens)
 
 
-def unknown_shares(
-    question: str, vocabulary: Vocabulary, similarities: Sequence[float]
-) -> dict[float, float]:
-    """`unknown_share` at each of several synonym similarities (the tuner compares them)."""
+@dataclass(frozen=True)
+class UnknownWords:
+    """The question's distinctive words with their IDF weight, and for those the pages do not
+    use (nor misspell) the similarity of the nearest page word by meaning."""
+
+    weights: dict[str, float]
+    nearness: dict[str, float]
+
+    def missing(self, similarity: float) -> list[str]:
+        """The words no page word is `similarity` close to."""
+        return [t for t, n in self.nearness.items() if n < similarity]
+
+    def share(self, similarity: float) -> float:
+        """IDF-weighted share of the question's words that are missing at that similarity."""
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in self.missing(similarity)) / total if total else 0.0
+
+
+def unknown_words(question: str, vocabulary: Vocabulary) -> UnknownWords:
+    """The question's distinctive words, and how near the pages come to those they lack."""
     tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC and ":" not in t]
-    if not tokens:
-        return dict.fromkeys(similarities, 0.0)
     weights = {t: vocabulary.idf.get(t, vocabulary.top_idf) for t in tokens}
     unknown = [t for t in tokens if not vocabulary.known(t)]
-    near = vocabulary.nearness(unknown)
-    total = sum(weights.values())
-    return {
-        s: sum(weights[t] for t, n in zip(unknown, near, strict=True) if n < s) / total
-        for s in similarities
-    }
+    return UnknownWords(weights, dict(zip(unknown, vocabulary.nearness(unknown), strict=True)))
 
 
 def unknown_share(question: str, vocabulary: Vocabulary) -> float:
     """IDF-weighted share of the question's distinctive words that the pages neither use, nor
     misspell, nor say in other words (no page word is `min_similarity` close in meaning)."""
-    limit = vocabulary.min_similarity
-    return unknown_shares(question, vocabulary, [limit])[limit]
+    return unknown_words(question, vocabulary).share(vocabulary.min_similarity)
 
 
 def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
@@ -122,15 +130,37 @@ def missing_quantity(question: str, answer: str) -> bool:
     return bool(_QUANTITY.search(question)) and not _NUMBER.search(answer)
 
 
+def refusal_reasons(
+    signals: Mapping[str, float],
+    limits: Thresholds,
+    names: Sequence[str] = (),
+    missing: Sequence[str] = (),
+) -> list[str]:
+    """Why the pages do not hold the answer, in words a user reads (empty: they do); `names`
+    and `missing` are the unknown names and missing words, to quote."""
+
+    def quoted(words: Sequence[str]) -> str:
+        marked = [f'"{w}"' for w in words]
+        return " or ".join([", ".join(marked[:-1]), marked[-1]] if len(marked) > 1 else marked)
+
+    reasons = []
+    if signals["top_dense"] < limits.min_dense:
+        reasons.append("no passage of the pages is close in meaning to the question")
+    if signals.get("unknown_names", 0) > 0:
+        reasons.append(f"the pages never name {quoted(names) or 'what the question names'}")
+    if signals["unknown"] > limits.max_unknown:
+        words = quoted(missing) or "the question's main words"
+        reasons.append(f"the pages never use {words}, nor any word close in meaning")
+    if signals.get("missing_quantity", 0) > 0:
+        reasons.append("the question asks for an amount, and the closest passages state none")
+    if signals["support"] < limits.min_support:
+        reasons.append("the closest passages cover little of the question")
+    return reasons
+
+
 def should_refuse(signals: Mapping[str, float], limits: Thresholds) -> bool:
     """The refusal decision over the signals of one question."""
-    return (
-        signals["top_dense"] < limits.min_dense
-        or signals["support"] < limits.min_support
-        or signals["unknown"] > limits.max_unknown
-        or signals.get("unknown_names", 0) > 0
-        or signals.get("missing_quantity", 0) > 0
-    )
+    return bool(refusal_reasons(signals, limits))
 
 
 def signal_names() -> Sequence[str]:

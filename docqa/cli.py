@@ -253,6 +253,8 @@ def ask(
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(answer.text)
+    if answer.reasons:
+        click.echo(f"Why: {'; '.join(answer.reasons)}.")
     sources = answer.related if answer.refused else answer.citations
     if sources:
         click.echo("\nRelated pages:" if answer.refused else "\nSources:")

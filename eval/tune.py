@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from app.refusal import Thresholds, should_refuse, unknown_shares
+from app.refusal import Thresholds, should_refuse, unknown_words
 from eval.metrics import reciprocal_rank
 from eval.questions import Question
 from eval.split import assign_splits
@@ -66,7 +66,8 @@ def observe(engine: Engine, questions: Sequence[Question], progress: Progress) -
     for n, q in enumerate(questions, 1):
         answer = engine.ask(q.question, list(q.history), k=10)
         rr = reciprocal_rank(answer.retrieved_pages, q.expected_pages) if q.answerable else 0.0
-        unknown = unknown_shares(answer.question, vocabulary, SIMILARITIES)
+        words = unknown_words(answer.question, vocabulary)
+        unknown = {s: words.share(s) for s in SIMILARITIES}
         rows.append(
             Observation(q.id, splits[q.id], q.answerable, dict(answer.signals), rr, unknown)
         )

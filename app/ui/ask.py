@@ -59,8 +59,9 @@ def _sources(answer: Answer) -> None:
 
 
 def _refusal(answer: Answer) -> None:
+    why = f" Why: {render.plain('; '.join(answer.reasons))}." if answer.reasons else ""
     st.info(
-        f"**Not in the documentation.** {render.plain(answer.text)} "
+        f"**Not in the documentation.** {render.plain(answer.text)}{why} "
         "Try rephrasing, or ask about security in Amazon Comprehend.",
         icon=":material/search_off:",
     )

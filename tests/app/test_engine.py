@@ -64,7 +64,12 @@ def test_answer_cites_what_it_says(real_engine) -> None:  # type: ignore[no-unty
 def test_refuses_off_topic_and_near_miss(real_engine, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = real_engine.ask(question)
     assert answer.refused and answer.text == REFUSAL
-    assert not answer.citations
+    assert not answer.citations and answer.reasons
+
+
+def test_a_refusal_names_the_words_the_pages_lack(real_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = real_engine.ask("Is there a quarterly penetration test report for Comprehend?")
+    assert answer.refused and any('"quarterly"' in r for r in answer.reasons)
 
 
 def test_a_word_the_pages_say_otherwise_is_not_refused(real_engine) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,11 @@ from app.refusal import (
     Thresholds,
     Vocabulary,
     missing_quantity,
+    refusal_reasons,
     should_refuse,
     unknown_names,
     unknown_share,
-    unknown_shares,
+    unknown_words,
 )
 
 VOCABULARY = Vocabulary(
@@ -88,5 +89,20 @@ def test_a_missing_word_said_in_other_words_is_not_counted() -> None:
     assert unknown_share("rotate encryption", vocabulary) == unknown_share(
         "rotate encryption", VOCABULARY
     )
-    shares = unknown_shares("tweak yearly rotate keys", vocabulary, [0.4, 0.5, 0.6])
-    assert shares[0.4] < shares[0.5] < shares[0.6]  # the higher the bar, the more words count
+    words = unknown_words("tweak yearly rotate keys", vocabulary)
+    assert words.missing(0.5) == ["yearly", "rotate"]
+    assert words.share(0.4) < words.share(0.5) < words.share(0.6)  # higher bar, more words
+
+
+def test_reasons_name_what_is_missing() -> None:
+    limits = Thresholds(min_dense=0.3, min_support=0.0, max_unknown=0.35)
+    fine = {"top_dense": 0.6, "support": 0.5, "unknown": 0.1, "unknown_names": 0}
+    assert refusal_reasons(fine, limits) == []
+    words = {**fine, "unknown": 0.5}
+    assert refusal_reasons(words, limits, missing=["yearly", "rotation"]) == [
+        'the pages never use "yearly" or "rotation", nor any word close in meaning'
+    ]
+    named = {**fine, "top_dense": 0.1, "unknown_names": 1}
+    reasons = refusal_reasons(named, limits, names=["Kinesis"])
+    assert len(reasons) == 2 and 'never name "Kinesis"' in reasons[1]
+    assert should_refuse(named, limits) and not should_refuse(fine, limits)

@@ -89,6 +89,7 @@ def test_refusal_lists_no_sources(app_settings) -> None:  # type: ignore[no-unty
     at = ask(start(), "What is the capital of France?")
     reply = assistant(at)
     assert "Not in the documentation" in reply.info[0].value
+    assert "never name" in reply.info[0].value and "France" in reply.info[0].value  # why
     assert "Sources" not in texts(reply) and not reply.expander
     assert "Closest pages" in texts(reply)
 

@@ -44,6 +44,7 @@ def test_ask_json_shape(fake_index) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"question", "answer", "refused", "citations", "related", "timings_ms"}
+    assert data["reasons"] == [] or data["refused"]
     assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
     for c in data["citations"]:
         assert set(c) == {"n", "page", "title", "section", "url", "passage", "score"}
@@ -55,6 +56,14 @@ def test_ask_reads_stdin_and_history_file(fake_index, tmp_path: Path) -> None:  
     result = run(fake_index, "ask", "--history", str(history), input="and custom models?\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
+
+
+def test_a_refusal_says_why(fake_index) -> None:  # type: ignore[no-untyped-def]
+    result = run(fake_index, "ask", "Which Kinesis streams can I send results to?")
+    assert result.exit_code == 0, result.output
+    assert "do not answer" in result.stdout and 'the pages never name "Kinesis"' in result.stdout
+    data = json.loads(run(fake_index, "ask", "--json", "Which Kinesis streams?").stdout)
+    assert data["refused"] and any('"Kinesis"' in r for r in data["reasons"])
 
 
 @pytest.mark.parametrize("question", ["", "   "])
