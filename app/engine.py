@@ -32,7 +32,7 @@ from app.refusal import (
 from app.retrieve import FusionConfig, Retrieval, Retriever
 from ingest.lexical import LexicalIndex, tokenize
 from ingest.store import IndexInfo, IndexStore
-from ingest.wordvectors import WordVectors, embed_words
+from ingest.wordvectors import WordVectors, page_word_vectors
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -113,10 +113,12 @@ class Engine:
         retriever = Retriever(collection, lexical, self.embedder, fusion)
         idf = idf_table(f"{p.heading_path}\n{p.text}" for p in retriever.passages.values())
         words = WordVectors.load(folder)
-        if words is None:  # a build made before ingest kept word vectors: make them once
-            words = embed_words(lexical.words, self.embedder.encode)
-            with contextlib.suppress(OSError):
-                words.save(folder)
+        if words is None:  # a build made before ingest kept word vectors, or read from afar
+            cache = self.settings.model_cache
+            words, _ = page_word_vectors(lexical.words, self.embedder.encode, cache)
+            if (folder / "ids.json").is_file():  # kept beside a local build, never made here
+                with contextlib.suppress(OSError):
+                    words.save(folder)
         vocabulary = Vocabulary(
             idf,
             lambda ws: words.closest(self.embedder.encode(ws)),

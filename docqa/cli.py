@@ -172,7 +172,8 @@ def ingest(
         as_json,
         f"{report.pages} pages ({len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged), "
-        f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f} s",
+        f"{report.chunks} chunks ({report.embedded_chunks} embedded, "
+        f"{report.embedded_words} new words) in {report.seconds:.1f} s",
     )
 
 

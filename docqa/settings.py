@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def model_cache(self) -> Path:
+        """What is made locally for the embedding model in use: its int8 export, the vectors
+        of every word embedded so far."""
+        return self.models_path / self.embedding_id
+
+    @property
     def corpus_path(self) -> Path:
         """Folder holding the pages to index."""
         return self.corpus_dir or self.data_dir / "corpus" / "comprehend-security"

@@ -132,6 +132,6 @@ def load_embedder(settings: Settings) -> Embedder:
         return OnnxInt8Embedder(
             settings.embedding_id,
             model_dir(settings.embed_model),
-            settings.models_path / settings.embedding_id,
+            settings.model_cache,
         )
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size)

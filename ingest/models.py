@@ -84,5 +84,7 @@ class IngestReport:
     pages: int = 0
     chunks: int = 0
     embedded_chunks: int = 0
+    # Page words embedded for the first time on this machine (the others come from the cache).
+    embedded_words: int = 0
     seconds: float = 0.0
     build_id: str = ""

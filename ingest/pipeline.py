@@ -29,7 +29,7 @@ from ingest.store import (
     new_build_id,
 )
 from ingest.transfer import copy_chunks
-from ingest.wordvectors import WordVectors, embed_words
+from ingest.wordvectors import page_word_vectors
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -171,7 +171,7 @@ class Ingest:
             )
         build_id = new_build_id()
         try:
-            chunks, embedded = self._build(build_id, found, the_plan, current, report)
+            chunks, embedded, words = self._build(build_id, found, the_plan, current, report)
         except BaseException:
             self.store.drop_quietly(build_id)
             raise
@@ -181,6 +181,7 @@ class Ingest:
             report,
             chunks=chunks,
             embedded_chunks=embedded,
+            embedded_words=words,
             build_id=build_id,
             seconds=time.perf_counter() - start,
         )
@@ -192,7 +193,7 @@ class Ingest:
         the_plan: Plan,
         current: IndexInfo | None,
         report: IngestReport,
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
         collection = self.store.create(build_id)
         copied = 0
         if current is not None and the_plan.unchanged:
@@ -216,10 +217,11 @@ class Ingest:
         lexical = LexicalIndex.from_collection(collection)
         folder = self.store.lexical_dir(build_id)
         lexical.save(folder)
-        previous = WordVectors.load(self.store.lexical_dir(current.build_id)) if current else None
-        embed_words(lexical.words, self._encode, previous, self.progress).save(folder)
+        cache = self.settings.model_cache
+        words, new_words = page_word_vectors(lexical.words, self._encode, cache, self.progress)
+        words.save(folder)
         collection.modify(metadata=info.to_metadata())
-        return copied + embedded, embedded
+        return copied + embedded, embedded, new_words
 
     def _copy(self, old: Collection, new: Collection, page_ids: list[str]) -> int:
         """Carry unchanged pages' chunks over with their embeddings (no re-embedding)."""

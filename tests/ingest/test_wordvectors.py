@@ -13,7 +13,7 @@ from docqa.settings import Settings
 from ingest.embed import FakeEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
-from ingest.wordvectors import WordVectors, embed_words, is_word
+from ingest.wordvectors import WordVectors, embed_words, is_word, page_word_vectors
 
 
 class Recording(FakeEmbedder):
@@ -84,6 +84,47 @@ def test_ingest_keeps_vectors_of_the_page_words(settings: Settings, corpus: Path
     assert {"quokkas", "wombat"} <= set(after.words)
     words_embedded = {t for t in embedder.seen if " " not in t and "\n" not in t}
     assert words_embedded and words_embedded <= set(after.words) - set(before.words)
+
+
+def test_the_model_cache_serves_every_build(tmp_path: Path) -> None:
+    embedder = Recording()
+    cache = tmp_path / "cache"
+    first, new = page_word_vectors(["policy", "kms"], embedder.encode, cache)
+    assert new == 2 and first.words == ("kms", "policy")
+    embedder.seen.clear()
+    second, new = page_word_vectors(["policy", "subnet"], embedder.encode, cache)
+    assert new == 1 and embedder.seen == ["subnet"] and second.words == ("policy", "subnet")
+    cached = WordVectors.load(cache)
+    assert cached is not None and cached.words == ("kms", "policy", "subnet")
+    assert not list(cache.glob("*.part"))
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    vectors, new = page_word_vectors(["policy"], Recording().encode, blocked / "cache")
+    assert vectors.words == ("policy",) and new == 1
+
+
+def test_a_rebuild_finds_every_word_cached(settings: Settings, corpus: Path) -> None:
+    first = run_ingest(settings, Recording, corpus)
+    assert first.embedded_words == len(current_words(settings).words) > 500
+    embedder = Recording()
+    again = run_ingest(settings, lambda: embedder, corpus, rebuild=True)
+    assert again.embedded_words == 0 and again.embedded_chunks == first.embedded_chunks
+    assert all(" " in t or "\n" in t for t in embedder.seen)  # chunks only, no single words
+
+
+def test_a_build_without_word_vectors_gets_them_when_opened(fake_index: Settings) -> None:
+    from app.engine import Engine
+
+    store = IndexStore(fake_index)
+    build = store.current_id()
+    assert build is not None
+    (store.lexical_dir(build) / "words.npz").unlink()
+    engine = Engine(fake_index, embedder=FakeEmbedder(fake_index.embed_model))
+    assert engine.load().vocabulary.near is not None
+    assert WordVectors.load(store.lexical_dir(build)) is not None
 
 
 @pytest.mark.slow
