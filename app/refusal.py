@@ -104,12 +104,6 @@ def unknown_words(question: str, vocabulary: Vocabulary) -> UnknownWords:
     return UnknownWords(weights, dict(zip(unknown, vocabulary.nearness(unknown), strict=True)))
 
 
-def unknown_share(question: str, vocabulary: Vocabulary) -> float:
-    """IDF-weighted share of the question's distinctive words that the pages neither use, nor
-    misspell, nor say in other words (no page word is `min_similarity` close in meaning)."""
-    return unknown_words(question, vocabulary).share(vocabulary.min_similarity)
-
-
 def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
     """Names in the question ("Comprehend Medical", "GuardDuty") that the pages never use:
     pages that never name a product or feature cannot answer a question about it."""

@@ -11,7 +11,6 @@ from app.refusal import (
     refusal_reasons,
     should_refuse,
     unknown_names,
-    unknown_share,
     unknown_words,
 )
 
@@ -68,6 +67,11 @@ def test_either_rule_refuses_whatever_the_thresholds() -> None:
 )
 def test_close_misspellings_are_known(word: str, known: bool) -> None:
     assert VOCABULARY.known(word) is known
+
+
+def unknown_share(question: str, vocabulary: Vocabulary) -> float:
+    """The "unknown" signal as the engine reads it."""
+    return unknown_words(question, vocabulary).share(vocabulary.min_similarity)
 
 
 def test_unknown_share_weighs_the_missing_words() -> None:
