@@ -131,7 +131,9 @@ class Engine:
         with self.store.guard():
             return self.load().retriever.search(question, k or self.settings.k)
 
-    def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[str | Answer] = (), k: int | None = None
+    ) -> Answer:
         """Answer a question from the pages, with citations, or refuse."""
         for item in self.stream(question, history, k):
             if isinstance(item, Answer):
@@ -139,12 +141,13 @@ class Engine:
         raise RuntimeError("the answer stream ended without an answer")
 
     def stream(
-        self, question: str, history: Sequence[str] = (), k: int | None = None
+        self, question: str, history: Sequence[str | Answer] = (), k: int | None = None
     ) -> Iterator[str | Answer]:
         """Pieces of the answer text as they are ready, then the finished Answer."""
         start = time.perf_counter()
         cleaned = clean_question(question, self.settings.max_question_chars)
-        query = contextualise(cleaned.text, history)
+        earlier = [h.question if isinstance(h, Answer) else h for h in history]
+        query = contextualise(cleaned.text, earlier)
         with self.store.guard():  # a lost server becomes IndexUnavailableError, with its fix
             loaded = self.load()
             found = loaded.retriever.search(query, k or self.settings.k)

@@ -196,16 +196,17 @@ def system_metrics(summary: Mapping[str, Any], split: str = "all") -> dict[str, 
 
 
 def splits_of(summary: Mapping[str, Any]) -> list[str]:
-    """Splits with metrics in summary.json (`all` first)."""
+    """Question sets with metrics in summary.json (`all` first, then as written)."""
     systems = summary.get("systems")
-    found = {
-        split
+    found = [
+        name
         for entry in (systems.values() if isinstance(systems, Mapping) else [])
         if isinstance(entry, Mapping)
-        for split in ("all", "tune", "test")
-        if isinstance(entry.get(split), Mapping)
-    }
-    return [s for s in ("all", "tune", "test") if s in found]
+        for name, block in entry.items()
+        if isinstance(block, Mapping) and "n" in block
+    ]
+    ordered = list(dict.fromkeys(found))
+    return (["all"] if "all" in ordered else []) + [s for s in ordered if s != "all"]
 
 
 def fmt(value: Cell) -> str:

@@ -30,6 +30,8 @@ class Feedback:
     rating: Rating
     reason: str = ""
     timestamp: str = ""
+    # The earlier questions of the conversation, oldest first (a follow-up needs them).
+    history: tuple[str, ...] = ()
 
 
 def feedback_path(settings: Settings) -> Path:
@@ -53,11 +55,14 @@ def make_feedback(
     cited_pages: Sequence[str],
     rating: Rating,
     reason: str = "",
+    history: Sequence[str] = (),
 ) -> Feedback:
     """A record stamped with the current UTC time; the reason is trimmed and capped."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     reason = reason.strip()[:MAX_REASON]
-    return Feedback(answer_id, question, answer, tuple(cited_pages), rating, reason, stamp)
+    return Feedback(
+        answer_id, question, answer, tuple(cited_pages), rating, reason, stamp, tuple(history)
+    )
 
 
 def save_feedback(path: Path, record: Feedback) -> None:
@@ -77,6 +82,7 @@ def load_feedback(path: Path) -> list[Feedback]:
         try:
             data = json.loads(line)
             data["cited_pages"] = tuple(data.get("cited_pages", ()))
+            data["history"] = tuple(data.get("history", ()))
             record = Feedback(**data)
         except (ValueError, TypeError):
             continue

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# One or more source markers closing a claim: "... KMS key [1]", "... [1][2]", "... [1], [3]".
+_MARKERS = re.compile(r"((?:\s*,?\s*\[\d+\])+)")
+_NUMBER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A piece of the answer text and the pages its source markers point to."""
+
+    text: str
+    pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with the evidence behind it; the UI, the CLI and the eval read this."""
 
@@ -93,6 +106,18 @@ class Answer:
     def cited_pages(self) -> list[str]:
         """Distinct cited page ids in citation order."""
         return list(dict.fromkeys(c.page for c in self.citations))
+
+    def claims(self) -> list[Claim]:
+        """The answer cut after each run of source markers, each piece with the pages its
+        markers name (text after the last marker, or with no valid marker, names none)."""
+        pages = {c.n: c.page for c in self.citations}
+        parts = _MARKERS.split(self.text)
+        claims = []
+        for text, markers in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            named = [pages[int(n)] for n in _NUMBER.findall(markers) if int(n) in pages]
+            if text.strip():
+                claims.append(Claim(text.strip(), tuple(dict.fromkeys(named))))
+        return claims
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape printed by `docqa ask --json`."""

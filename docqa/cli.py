@@ -277,8 +277,9 @@ def _read_history(text: str) -> list[str]:
 @cli.command("eval")
 @click.option(
     "--questions",
+    multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Questions file (JSON Lines) [default: eval/questions.jsonl].",
+    help="Questions file (JSON Lines), repeatable [default: eval/tune.jsonl and eval/test.jsonl].",
 )
 @click.option(
     "--corpus",
@@ -297,7 +298,7 @@ def _read_history(text: str) -> list[str]:
     "--split",
     type=click.Choice(["tune", "test", "all"]),
     default="all",
-    help="Which questions: the tuning half, the test half, or all.",
+    help="Without --questions: the tuning file, the test file, or both.",
 )
 @click.option(
     "--thresholds",
@@ -313,7 +314,7 @@ def _read_history(text: str) -> list[str]:
 @click.pass_obj
 def eval_command(
     settings: Settings,
-    questions: Path | None,
+    questions: tuple[Path, ...],
     corpus_dirs: tuple[Path, ...],
     out: Path | None,
     baselines: bool,
@@ -323,12 +324,11 @@ def eval_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Score docqa and the baselines on a question set; write a results folder."""
-    from eval.questions import DEFAULT_QUESTIONS
+    """Score docqa and the baselines on question sets; write a results folder."""
     from eval.run import EvalOptions, run_eval
 
     options = EvalOptions(
-        questions=questions or DEFAULT_QUESTIONS,
+        questions=questions,
         corpus_dirs=corpus_dirs,
         out_dir=out,
         baselines=baselines,
@@ -345,6 +345,32 @@ def eval_command(
         click.echo(f"Results in {result.run_dir}", err=True)
     if result.failures:
         raise click.ClickException("thresholds not met: " + "; ".join(result.failures))
+
+
+@cli.command()
+@click.option(
+    "--export",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the thumbs-down answers here as draft questions (JSON Lines).",
+)
+@common
+@click.pass_obj
+def feedback(settings: Settings, out: Path, as_json: bool, quiet: bool) -> None:
+    """Turn thumbs-down answers from the app into draft evaluation questions to review."""
+    from app.feedback import feedback_path
+    from eval.feedback import export_drafts
+
+    source = feedback_path(settings)
+    with user_errors():
+        count = export_drafts(source, out)
+    emit(
+        {"drafts": count, "file": str(out), "feedback": str(source)},
+        as_json,
+        f"{count} draft question(s) from {source} written to {out}: set 'answerable', the "
+        "expected pages and facts of each, delete 'review', then add them to a questions file.",
+    )
 
 
 @cli.command()
@@ -367,19 +393,19 @@ def serve(settings: Settings, port: int) -> None:
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Questions file (default: eval/questions.jsonl).",
+    help="Questions file (default: eval/tune.jsonl).",
 )
 @common
 @click.pass_obj
 def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool) -> None:
     """Fit fusion weights and refusal thresholds on the tuning split; report both splits."""
     from app.engine import Engine
-    from eval.questions import DEFAULT_QUESTIONS, load_questions
+    from eval.questions import TUNE_QUESTIONS, load_questions
     from eval.tune import observe, tune_fusion, tune_refusal, without_refusal
 
     progress = TqdmProgress(quiet)
     with user_errors():
-        items = load_questions(questions or DEFAULT_QUESTIONS)
+        items = load_questions(questions or TUNE_QUESTIONS)
         engine = Engine(settings)
         result = {
             "fusion": tune_fusion(engine, items),

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.models import Claim
 from corpus.discover import discover
 from eval.systems import RANK_DEPTH, Reply
 from ingest.lexical import LexicalIndex, lexical_text
@@ -26,14 +27,17 @@ ADD_BATCH = 512
 
 
 def _reply(ranked_pages: Sequence[str], top_text: str, k: int, start: float) -> Reply:
-    """A never-refusing answer: the top chunk, citing the pages of the top-k chunks."""
+    """A never-refusing answer: the top chunk, citing the pages of the top-k chunks; the
+    text is attributed to the top chunk's page."""
     elapsed = (time.perf_counter() - start) * 1000
+    claims = (Claim(top_text, (ranked_pages[0],)),) if ranked_pages and top_text else ()
     return Reply(
         text=top_text,
         refused=False,
         retrieved_pages=tuple(dict.fromkeys(ranked_pages))[:RANK_DEPTH],
         cited_pages=tuple(dict.fromkeys(ranked_pages[:k])),
         timings_ms={"retrieve": elapsed, "total": elapsed},
+        claims=claims,
     )
 
 

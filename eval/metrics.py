@@ -61,6 +61,16 @@ def fact_coverage(answer: str, facts: Sequence[str]) -> float:
     return len(facts_found(answer, facts)) / len(facts)
 
 
+def grounded_facts(
+    claims: Iterable[tuple[str, Collection[str]]], facts: Sequence[str], expected: Collection[str]
+) -> list[str]:
+    """The facts that stand in a claim (a piece of the answer with the pages its source
+    markers point to) attributed to an expected page."""
+    wanted = set(expected)
+    grounded = " \n ".join(text for text, pages in claims if wanted & set(pages))
+    return facts_found(grounded, facts) if grounded else []
+
+
 def citation_precision(cited: Sequence[str], expected: Collection[str]) -> float | None:
     """Return the share of distinct cited pages that are expected (None if nothing cited)."""
     distinct = set(cited)

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
+# The tuning file: questions that settings may be fitted on (`docqa tune`).
+TUNE_QUESTIONS = Path(__file__).with_name("tune.jsonl")
+# The frozen test file: read only by `docqa eval`; never by tuning, constants or tests.
+TEST_QUESTIONS = Path(__file__).with_name("test.jsonl")
+DEFAULT_SETS: tuple[tuple[str, Path], ...] = (("tune", TUNE_QUESTIONS), ("test", TEST_QUESTIONS))
 _REQUIRED: dict[str, type] = {
     "id": str,
     "question": str,
@@ -17,7 +21,8 @@ _REQUIRED: dict[str, type] = {
     "expected_facts": list,
     "kind": str,
 }
-_OPTIONAL: dict[str, type] = {"history": list}
+# "source": where the answer of an unanswerable question is (a page that is not indexed).
+_OPTIONAL: dict[str, type] = {"history": list, "source": str}
 
 
 class QuestionsError(ValueError):
@@ -47,6 +52,11 @@ def parse_question(data: Any) -> Question:
     """One question from a decoded JSON object (ValueError says what is wrong)."""
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
+    if "review" in data:
+        raise ValueError(
+            "a draft from feedback: set 'answerable', 'expected_pages' and 'expected_facts', "
+            "then delete 'review'"
+        )
     unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
         raise ValueError(f"unknown key(s): {', '.join(unknown)}")
@@ -75,7 +85,7 @@ def parse_question(data: Any) -> Question:
     return question
 
 
-def load_questions(path: Path = DEFAULT_QUESTIONS) -> list[Question]:
+def load_questions(path: Path = TUNE_QUESTIONS) -> list[Question]:
     """Every question of a JSON Lines file; blank lines are skipped."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from eval.score import LATENCY, METRICS, Record
+from eval.score import LATENCY, METRICS, Record, gate_set, question_sets
 
 LABELS = {
     "fact_coverage": "fact coverage",
+    "grounded_fact_coverage": "grounded fact coverage",
+    "refusal_recall_near_miss": "refusal recall, near misses",
+    "refusal_recall_off_topic": "refusal recall, off-topic",
+    "follow_up_hit@1": "follow-ups: hit@1",
+    "follow_up_fact_coverage": "follow-ups: fact coverage",
+    "follow_up_grounded_fact_coverage": "follow-ups: grounded fact coverage",
+    "follow_up_false_refusal_rate": "follow-ups: false-refusal rate",
     "citation_precision": "citation precision",
     "citation_recall": "citation recall",
     "refusal_precision": "refusal precision",
@@ -19,6 +26,8 @@ LABELS = {
 }
 MAX_QUESTION = 90
 PASSED = "Share passed: answerable questions with the expected page first, unanswerable refused."
+# A tuning-file figure this far from the test-file figure is a defect to explain.
+MAX_GAP = 0.05
 
 
 def fmt(value: float | None, metric: str = "") -> str:
@@ -53,6 +62,38 @@ def side_by_side(systems: Mapping[str, Any], split: str = "all") -> str:
     rows = [["questions (answerable)", *(_count(systems[n][split]) for n in names)]]
     rows += [[LABELS.get(m, m), *(fmt(systems[n][split][m], m) for n in names)] for m in METRICS]
     return f"{split}: {first['n']} questions\n\n" + table(header, rows)
+
+
+def sets_side_by_side(entry: Mapping[str, Any], sets: Sequence[str]) -> str:
+    """One system's metrics on each question set, with the gap between the first two sets
+    marked when it exceeds MAX_GAP (latency excluded)."""
+    present = [s for s in sets if s in entry]
+    if not present:
+        return ""
+    header = ["metric", *present] + (["gap"] if len(present) == 2 else [])
+    rows = [["questions (answerable)", *(_count(entry[s]) for s in present)]]
+    for m in METRICS:
+        values = [entry[s].get(m) for s in present]
+        row = [LABELS.get(m, m), *(fmt(v, m) for v in values)]
+        if len(present) == 2:
+            row.append(_gap(values[0], values[1], m))
+        rows.append(row)
+    return table(header, rows)
+
+
+def console_tables(systems: Mapping[str, Any], sets: Sequence[str]) -> str:
+    """What `docqa eval` prints: the systems side by side on each set, then docqa's sets."""
+    parts = [side_by_side(systems, name) for name in sets]
+    if len(sets) > 1 and "docqa" in systems:
+        parts.append("docqa on each question set\n\n" + sets_side_by_side(systems["docqa"], sets))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _gap(a: float | None, b: float | None, metric: str) -> str:
+    if a is None or b is None or metric in LATENCY:
+        return ""
+    gap = a - b
+    return f"{gap:+.3f}" + (" **>0.05**" if abs(gap) > MAX_GAP else "")
 
 
 def _count(metrics: Mapping[str, Any]) -> str:
@@ -121,18 +162,21 @@ def failures_section(records: Sequence[Record], systems: Sequence[str]) -> str:
 
 def header_lines(config: Mapping[str, Any], summary: Mapping[str, Any]) -> list[str]:
     """What was run, from config.json and summary.json."""
-    index, corpus, questions = config["index"], config["corpus"], config["questions"]
+    index, corpus = config["index"], config["corpus"]
     failures = summary["threshold_failures"]
     verdict = "all met" if not failures else "FAILED: " + "; ".join(failures)
+    files = ", ".join(
+        f"{q['set']}: `{q['file']}` (sha256 `{q['sha256'][:12]}`)" for q in config["questions"]
+    )
     return [
-        f"- questions: `{questions['file']}` ({summary['questions']} run, split "
-        f"`{summary['split']}`; sha256 `{questions['sha256'][:12]}`)",
+        f"- questions: {summary['questions']} run from {files}",
         f"- corpus: {', '.join(f'`{s}`' for s in corpus['sources'])} "
         f"(checksum `{corpus['checksum'][:12]}`)",
         f"- index: build `{index['build_id']}`, {index['pages']} pages, {index['chunks']} "
         f"chunks, model `{config['model']}`",
         f"- code: `{config['git_commit'] or 'unknown'}`; run took {config['seconds']} s",
-        f"- thresholds (`{config['thresholds'] or 'none'}`): {verdict}",
+        f"- thresholds (`{config['thresholds'] or 'none'}`, checked on "
+        f"`{gate_set(summary['systems'])}`): {verdict}",
     ]
 
 
@@ -152,9 +196,12 @@ def render_report(
         "metrics over all questions. Retrieved and cited copies of a pinned page count as it.",
         "",
     ]
-    for split in ("tune", "test"):
-        if any(split in entry for entry in systems.values()):
-            out += [f"### {split.capitalize()} split", "", side_by_side(systems, split), ""]
+    sets = question_sets(records)
+    for name in sets:
+        out += [f"### Questions of `{name}`", "", side_by_side(systems, name), ""]
+    if len(sets) > 1 and "docqa" in systems:
+        out += ["### docqa on each question set", "", sets_side_by_side(systems["docqa"], sets)]
+        out += ["", f"A gap over {MAX_GAP} is a defect to explain (docs/evaluation.md).", ""]
     out += ["## By question kind", "", PASSED, ""]
     out += [breakdown_table(systems, "by_kind", "passed", "kind"), ""]
     out += ["## Per-page hit@1", "", "Answerable questions grouped by their first expected page."]

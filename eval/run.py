@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
-from eval.questions import DEFAULT_QUESTIONS, Question, file_sha256, load_questions
-from eval.report import render_report, side_by_side
+from eval.questions import DEFAULT_SETS, Question, file_sha256, load_questions
+from eval.report import console_tables, render_report
 from eval.score import DEFAULT_THRESHOLDS, Record, check_thresholds, load_thresholds, score
 from eval.score import summarise as summarise_records
-from eval.split import assign_splits, select_split
 from eval.systems import DocqaSystem, System
 
 if TYPE_CHECKING:
@@ -37,11 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 class EvalOptions:
     """What `docqa eval` was asked to do."""
 
-    questions: Path = DEFAULT_QUESTIONS
+    # Question files to run; none means the tuning and test files (see `split`).
+    questions: tuple[Path, ...] = ()
     corpus_dirs: tuple[Path, ...] = ()
     out_dir: Path | None = None
     baselines: bool = True
-    split: str = "all"
+    split: str = "all"  # without `questions`: "tune", "test" or "all" (both files)
     thresholds: Path | None = None
     compare_backend: str | None = None  # also score docqa with this embedding backend
 
@@ -136,20 +136,43 @@ def build_systems(
     return systems
 
 
+def question_files(options: EvalOptions) -> list[tuple[str, Path]]:
+    """(set name, file) of every questions file to run: the files given, each named by its
+    stem ("test" for the test file), or the tuning and test files chosen by `split`."""
+    if options.questions:
+        known = {path.resolve(): name for name, path in DEFAULT_SETS}
+        return [(known.get(p.resolve(), p.stem), p) for p in dict.fromkeys(options.questions)]
+    if options.split not in ("all", *(name for name, _ in DEFAULT_SETS)):
+        raise ValueError(f"Unknown split '{options.split}': use tune, test or all")
+    return [(n, p) for n, p in DEFAULT_SETS if options.split in ("all", n)]
+
+
+def load_sets(files: Sequence[tuple[str, Path]]) -> list[tuple[str, Question]]:
+    """Every question of every file, with its set name; an id may be used once in all."""
+    questions: list[tuple[str, Question]] = []
+    seen: dict[str, str] = {}
+    for name, path in files:
+        for question in load_questions(path):
+            if question.id in seen:
+                raise ValueError(
+                    f"Question id '{question.id}' is in both {seen[question.id]} and {path}"
+                )
+            seen[question.id] = str(path)
+            questions.append((name, question))
+    return questions
+
+
 def ask_all(
-    systems: Sequence[System],
-    questions: Sequence[Question],
-    splits: dict[str, str],
-    progress: Progress,
+    systems: Sequence[System], questions: Sequence[tuple[str, Question]], progress: Progress
 ) -> list[Record]:
     """Every system on every question (the baselines ignore the history)."""
     pinned = manifest_hashes()
     records: list[Record] = []
     for system in systems:
         mapping = canonical_ids(system.page_hashes(), pinned)
-        for n, question in enumerate(questions, 1):
+        for n, (name, question) in enumerate(questions, 1):
             reply = system.ask(question.question, question.history)
-            records.append(score(system.name, question, splits[question.id], reply, mapping))
+            records.append(score(system.name, question, name, reply, mapping))
             progress(f"asking ({system.name})", n, len(questions))
     return records
 
@@ -165,9 +188,8 @@ def run_eval(
 
     report = progress or _silent
     start, started_at = time.perf_counter(), time.gmtime()
-    every = load_questions(options.questions)
-    splits = assign_splits(every)
-    questions = select_split(every, options.split)
+    files = question_files(options)
+    questions = load_sets(files)
     thresholds_file: Path | None = options.thresholds or DEFAULT_THRESHOLDS
     if options.thresholds is None and not DEFAULT_THRESHOLDS.is_file():
         thresholds_file = None
@@ -177,7 +199,7 @@ def run_eval(
     info = open_index(corpus, engine, report)
     systems = build_systems(engine, corpus, options.baselines, report, options.compare_backend)
     try:
-        records = ask_all(systems, questions, dict(splits), report)
+        records = ask_all(systems, questions, report)
     finally:
         for system in systems:
             close = getattr(system, "close", None)
@@ -186,7 +208,7 @@ def run_eval(
     systems_summary = summarise_records(records, [s.name for s in systems])
     failures = check_thresholds(systems_summary, thresholds)
     run_dir = new_run_dir(options.out_dir or settings.eval_path)
-    config = run_config(corpus, info, options, thresholds_file)
+    config = run_config(corpus, info, options, files, thresholds_file)
     config["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", started_at)
     config["seconds"] = round(time.perf_counter() - start, 1)
     summary = {
@@ -197,11 +219,16 @@ def run_eval(
         "threshold_failures": failures,
     }
     write_run(run_dir, config, records, summary)
-    return EvalResult(run_dir, summary, records, failures, side_by_side(systems_summary, "all"))
+    table = console_tables(systems_summary, [name for name, _ in files])
+    return EvalResult(run_dir, summary, records, failures, table)
 
 
 def run_config(
-    corpus: EvalCorpus, info: IndexInfo, options: EvalOptions, thresholds: Path | None
+    corpus: EvalCorpus,
+    info: IndexInfo,
+    options: EvalOptions,
+    files: Sequence[tuple[str, Path]],
+    thresholds: Path | None,
 ) -> dict[str, Any]:
     """What this run was: settings, model, index build, corpus, questions, code."""
     settings = corpus.settings.model_dump(mode="json", exclude={"llm_api_key"})
@@ -211,7 +238,9 @@ def run_config(
         "model": corpus.settings.embedding_id,
         "index": {"location": str(corpus.settings.index_path), **build},
         "corpus": {"sources": list(corpus.sources), "checksum": corpus.checksum},
-        "questions": {"file": str(options.questions), "sha256": file_sha256(options.questions)},
+        "questions": [
+            {"set": name, "file": str(path), "sha256": file_sha256(path)} for name, path in files
+        ],
         "split": options.split,
         "baselines": options.baselines,
         "compare_backend": options.compare_backend,

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from app.models import Claim
+
 if TYPE_CHECKING:
     from app.engine import Engine
+    from app.models import Answer
 
 # Pages ranked per question: enough for MRR@10 and nDCG@10.
 RANK_DEPTH = 10
@@ -22,6 +25,8 @@ class Reply:
     retrieved_pages: tuple[str, ...]
     cited_pages: tuple[str, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The answer in pieces, each with the pages it is attributed to (grounded fact coverage).
+    claims: tuple[Claim, ...] = ()
 
 
 class System(Protocol):
@@ -45,14 +50,19 @@ class DocqaSystem:
         self.engine, self.depth, self.name = engine, depth, name
 
     def ask(self, question: str, history: Sequence[str]) -> Reply:
-        """Answer with docqa; the deeper k only lengthens the ranking, not the answer."""
-        answer = self.engine.ask(question, history=list(history), k=self.depth)
+        """Answer with docqa as in a chat: the earlier questions are asked first, so the
+        follow-up sees their answers. The deeper k lengthens the ranking, not the answer."""
+        earlier: list[Answer] = []
+        for turn in history:
+            earlier.append(self.engine.ask(turn, history=earlier))
+        answer = self.engine.ask(question, history=earlier, k=self.depth)
         return Reply(
             text=answer.text,
             refused=answer.refused,
             retrieved_pages=tuple(answer.retrieved_pages),
             cited_pages=tuple(answer.cited_pages),
             timings_ms=dict(answer.timings_ms),
+            claims=tuple(answer.claims()),
         )
 
     def page_hashes(self) -> dict[str, str]:

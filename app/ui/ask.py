@@ -30,8 +30,11 @@ def _save_feedback(turn: Turn, settings: Settings) -> None:
     if rating is None or turn.answer is None:
         return
     reason = str(st.session_state.get(f"why-{turn.id}") or "")
+    turns: list[Turn] = st.session_state.get(TURNS, [])
+    earlier = history(turns[: next((i for i, t in enumerate(turns) if t.id == turn.id), 0)])
+    answer = turn.answer
     record = feedback.make_feedback(
-        turn.id, turn.answer.question, turn.answer.text, turn.answer.cited_pages, rating, reason
+        turn.id, answer.question, answer.text, answer.cited_pages, rating, reason, earlier
     )
     feedback.save_feedback(feedback.feedback_path(settings), record)
 
