@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 import time
@@ -10,7 +9,9 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from app.extract import cite, coverage, idf_table, score_units, select
+import numpy as np
+
+from app.lexicon import Lexicon, words_of
 from app.llm import (
     NOT_IN_SOURCES,
     build_prompt,
@@ -20,19 +21,12 @@ from app.llm import (
     top_passages,
 )
 from app.models import Answer, Citation, Hit
-from app.question import clean_question, contextualise
-from app.refusal import (
-    Thresholds,
-    Vocabulary,
-    missing_quantity,
-    refusal_reasons,
-    unknown_names,
-    unknown_words,
-)
-from app.retrieve import FusionConfig, Retrieval, Retriever
-from ingest.lexical import LexicalIndex, tokenize
-from ingest.store import IndexInfo, IndexStore
-from ingest.wordvectors import WordVectors, page_word_vectors
+from app.question import Conversation, clean_question, conversation
+from app.reader import ReaderConfig, candidates, cite, select
+from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
+from app.retrieve import FusionConfig, Query, Retrieval, Retriever
+from ingest.build import OpenedBuild, open_build
+from ingest.store import IndexStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -41,16 +35,22 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
 
 REFUSAL = "The documentation pages do not answer this question."
+History = Sequence[str | Answer]
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """One index build, ready to search."""
+    """One index build, ready to search and read."""
 
-    info: IndexInfo
+    build: OpenedBuild
     retriever: Retriever
-    idf: dict[str, float]
-    vocabulary: Vocabulary
+    lexicon: Lexicon
+    rows: dict[str, list[int]]
+
+    @property
+    def info(self):  # type: ignore[no-untyped-def]  # IndexInfo, kept for callers
+        """What built the index."""
+        return self.build.info
 
 
 def related(hits: Sequence[Hit], n: int = 3) -> tuple[Citation, ...]:
@@ -76,9 +76,24 @@ class Engine:
         self._embedder = embedder
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
-        self.thresholds = Thresholds(
-            settings.refuse_min_dense, settings.refuse_min_coverage, settings.refuse_max_unknown
+        self._calibration: Calibration | None = None
+        self.reader = ReaderConfig()
+        self.fusion = FusionConfig(
+            dense_weight=settings.dense_weight,
+            lexical_weight=settings.lexical_weight,
+            unit_weight=settings.unit_weight,
         )
+
+    @property
+    def calibration(self) -> Calibration:
+        """The refusal model, read on first use."""
+        if self._calibration is None:
+            self._calibration = Calibration.load(self.settings.calibration or DEFAULT_CALIBRATION)
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, value: Calibration) -> None:
+        self._calibration = value
 
     @property
     def embedder(self) -> Embedder:
@@ -102,38 +117,30 @@ class Engine:
                 return self._loaded
 
     def _open(self) -> Loaded:
-        info, collection = self.store.open_current(self.settings.embedding_id)
-        folder = self.store.lexical_dir(info.build_id)
-        lexical = (
-            LexicalIndex.load(folder)
-            if (folder / "ids.json").is_file()
-            else LexicalIndex.from_collection(collection)
-        )
-        fusion = FusionConfig(self.settings.dense_weight, self.settings.lexical_weight)
-        retriever = Retriever(collection, lexical, self.embedder, fusion)
-        idf = idf_table(f"{p.heading_path}\n{p.text}" for p in retriever.passages.values())
-        words = WordVectors.load(folder)
-        if words is None:  # a build made before ingest kept word vectors, or read from afar
-            cache = self.settings.model_cache
-            words, _ = page_word_vectors(lexical.words, self.embedder.encode, cache)
-            if (folder / "ids.json").is_file():  # kept beside a local build, never made here
-                with contextlib.suppress(OSError):
-                    words.save(folder)
-        vocabulary = Vocabulary(
-            idf,
-            lambda ws: words.closest(self.embedder.encode(ws)),
-            self.settings.refuse_synonym_similarity,
-        )
-        return Loaded(info, retriever, idf, vocabulary)
+        build = open_build(self.settings, self.store, lambda texts: self.embedder.encode(texts))
+        lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+        retriever = Retriever(build, self.fusion)
+        return Loaded(build, retriever, lexicon, build.units.rows_by_chunk())
+
+    def query(self, question: str, chat: Conversation) -> Query:
+        """The question as retrieval searches it: a follow-up is read with the whole
+        conversation (its embedding blended with the conversation's, its words joined to the
+        earlier questions', the last answer's pages favoured)."""
+        if not chat.earlier:
+            return Query(question, question, self.embedder.encode([question])[0])
+        whole = chat.text(question)
+        vectors = self.embedder.encode([question, whole])
+        blended = vectors[0] + vectors[1]
+        blended = blended / (np.linalg.norm(blended) or 1.0)
+        return Query(question, whole, blended.astype(np.float32), chat.cited)
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
-        """Pages for a query, best first."""
+        """Pages for a question asked on its own, best first."""
         with self.store.guard():
-            return self.load().retriever.search(question, k or self.settings.k)
+            loaded = self.load()
+            return loaded.retriever.search(self.query(question, Conversation()), k or self.settings.k)
 
-    def ask(
-        self, question: str, history: Sequence[str | Answer] = (), k: int | None = None
-    ) -> Answer:
+    def ask(self, question: str, history: History = (), k: int | None = None) -> Answer:
         """Answer a question from the pages, with citations, or refuse."""
         for item in self.stream(question, history, k):
             if isinstance(item, Answer):
@@ -141,26 +148,26 @@ class Engine:
         raise RuntimeError("the answer stream ended without an answer")
 
     def stream(
-        self, question: str, history: Sequence[str | Answer] = (), k: int | None = None
+        self, question: str, history: History = (), k: int | None = None
     ) -> Iterator[str | Answer]:
         """Pieces of the answer text as they are ready, then the finished Answer."""
         start = time.perf_counter()
         cleaned = clean_question(question, self.settings.max_question_chars)
-        earlier = [h.question if isinstance(h, Answer) else h for h in history]
-        query = contextualise(cleaned.text, earlier)
+        chat = conversation(history)
         with self.store.guard():  # a lost server becomes IndexUnavailableError, with its fix
             loaded = self.load()
+            mark = time.perf_counter()
+            query = self.query(cleaned.text, chat)
+            embed_ms = (time.perf_counter() - mark) * 1000
             found = loaded.retriever.search(query, k or self.settings.k)
         mark = time.perf_counter()
-        answer = replace(
-            self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings
-        )
+        answer = replace(self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings)
         if self.settings.answer_mode == "llm" and not answer.refused:
             answer = yield from self._generate(cleaned.text, answer)
         else:
             yield from re.findall(r"\S+\s*", answer.text)
-        timings = dict(found.timings_ms)
-        timings["retrieve"] = sum(found.timings_ms.values())
+        timings = {"embed": embed_ms, **found.timings_ms}
+        timings["retrieve"] = sum(timings.values())
         timings["answer"] = (time.perf_counter() - mark) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
         yield replace(answer, timings_ms=timings)
@@ -185,34 +192,30 @@ class Engine:
             return replace(extractive, warnings=(*extractive.warnings, note))
         return replace(extractive, text=text, citations=citations, mode="llm")
 
-    def _compose(self, question: str, query: str, found: Retrieval, loaded: Loaded) -> Answer:
+    def evidence(self, query: Query, found: Retrieval, loaded: Loaded) -> Evidence:
+        """What the refusal decision reads about a question."""
+        build = loaded.build
+        words = words_of(query.lexical)
+        return gather(words, found.unit_sims, build.units, loaded.lexicon, build.neighbours, query.vector)
+
+    def _compose(self, question: str, query: Query, found: Retrieval, loaded: Loaded) -> Answer:
         hits = tuple(found.hits)
-        units = score_units(query, hits, loaded.idf)
-        chosen = select(units)
-        support = max((coverage(tokenize(query), u.text, loaded.idf) for u in chosen), default=0)
-        vocabulary = loaded.vocabulary
-        words = unknown_words(question, vocabulary)
-        names = unknown_names(question, vocabulary)
+        words = words_of(query.lexical)
+        build, lexicon = loaded.build, loaded.lexicon
+        pool = candidates(hits, found.unit_sims, build.units, loaded.rows, words, lexicon, self.reader)
+        chosen = select(pool, words, lexicon, self.reader)
+        evidence = self.evidence(query, found, loaded)
+        model = self.calibration.model(build.neighbours is not None)
+        probability = model.probability(evidence)
         signals = {
-            "top_dense": found.top_dense,
-            "support": support,
-            "unknown": words.share(vocabulary.min_similarity),
-            "unknown_names": len(names),
-            "missing_quantity": float(missing_quantity(question, " ".join(u.text for u in chosen))),
+            "p_answerable": probability,
+            **dict(zip(model.features, evidence.values(model.features), strict=True)),
         }
-        missing = words.missing(vocabulary.min_similarity)
-        reasons = refusal_reasons(signals, self.thresholds, names, missing)
-        if not chosen and not reasons:
-            reasons.append("no sentence of the closest passages matches the question")
-        if reasons:
+        if probability < model.threshold or not chosen:
+            why = reasons(evidence, model) if chosen else ["no passage matches the question"]
             return Answer(
-                question,
-                REFUSAL,
-                True,
-                related=related(hits),
-                hits=hits,
-                signals=signals,
-                reasons=tuple(reasons),
-            )
+                question, REFUSAL, True, related=related(hits), hits=hits, signals=signals,
+                reasons=tuple(why),
+            )  # fmt: skip
         text, citations = cite(chosen)
         return Answer(question, text, False, citations=citations, hits=hits, signals=signals)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.models import Chunk
+
 # One or more source markers closing a claim: "... KMS key [1]", "... [1][2]", "... [1], [3]".
 _MARKERS = re.compile(r"((?:\s*,?\s*\[\d+\])+)")
 _NUMBER = re.compile(r"\[(\d+)\]")
@@ -15,22 +17,50 @@ _NUMBER = re.compile(r"\[(\d+)\]")
 class Passage:
     """One retrieved chunk with its scores."""
 
-    chunk_id: str
-    page_id: str
-    title: str
-    section: str
-    anchor: str
-    url: str
-    text: str
-    heading_path: str
+    chunk: Chunk
     score: float = 0.0
     dense: float = 0.0
     lexical: float = 0.0
 
     @property
+    def chunk_id(self) -> str:
+        """The chunk's id, `<page id>::<ordinal>`."""
+        return self.chunk.id
+
+    @property
+    def page_id(self) -> str:
+        """The page the chunk comes from."""
+        return self.chunk.page_id
+
+    @property
+    def title(self) -> str:
+        """The page title."""
+        return self.chunk.title
+
+    @property
+    def section(self) -> str:
+        """The section heading."""
+        return self.chunk.section
+
+    @property
+    def anchor(self) -> str:
+        """The section's anchor on the published page."""
+        return self.chunk.anchor
+
+    @property
+    def text(self) -> str:
+        """The chunk's text."""
+        return self.chunk.text
+
+    @property
+    def heading(self) -> str:
+        """The heading path as one line."""
+        return self.chunk.heading
+
+    @property
     def link(self) -> str:
         """Published URL deep-linked to the passage's section."""
-        return f"{self.url}#{self.anchor}" if self.anchor else self.url
+        return self.chunk.link
 
 
 @dataclass(frozen=True)

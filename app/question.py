@@ -7,12 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.lexical import tokenize
-
-_FOLLOW_UP_START = re.compile(
-    r"^(and|also|but|what about|how about|and what|and how|same|then|what if|ok|okay)\b", re.I
-)
-_PRONOUN = re.compile(r"\b(it|its|that|this|these|those|they|them|one|ones|there)\b", re.I)
+from app.models import Answer
 
 
 class EmptyQuestionError(ValueError):
@@ -43,16 +38,21 @@ def clean_question(raw: str, limit: int) -> Question:
     return Question(text, tuple(warnings))
 
 
-def is_follow_up(question: str) -> bool:
-    """True when a question leans on an earlier turn ("and custom models?")."""
-    if _FOLLOW_UP_START.match(question.strip()):
-        return True
-    return bool(_PRONOUN.search(question)) and len(tokenize(question)) <= 6
+@dataclass(frozen=True)
+class Conversation:
+    """What a follow-up leans on: every earlier question, and the pages the last answer cited."""
+
+    earlier: tuple[str, ...] = ()
+    cited: tuple[str, ...] = ()
+
+    def text(self, question: str) -> str:
+        """The whole conversation as one query: the earlier questions, then this one."""
+        return " ".join([*self.earlier, question])
 
 
-def contextualise(question: str, history: Sequence[str]) -> str:
-    """The retrieval query: a follow-up is expanded with the previous question."""
-    earlier = [turn for turn in history if turn.strip()]
-    if not earlier or not is_follow_up(question):
-        return question
-    return f"{earlier[-1]} {question}"
+def conversation(history: Sequence[str | Answer]) -> Conversation:
+    """The conversation before a question, from earlier answers (or bare earlier questions)."""
+    earlier = [h.question if isinstance(h, Answer) else h for h in history]
+    last = next((h for h in reversed(history) if isinstance(h, Answer)), None)
+    cited = tuple(last.cited_pages) if last is not None and not last.refused else ()
+    return Conversation(tuple(q for q in earlier if q.strip()), cited)

@@ -1,162 +1,166 @@
-"""Whether the pages hold an answer: signals from retrieval and from the chosen sentences."""
+"""Whether the pages hold the answer: one calibrated probability from a few measurements of
+the question against the pages (and against neighbouring pages that are not indexed).
+
+The model is a logistic regression fitted by `docqa calibrate` on pseudo-questions made from
+documents only (docs/refusal.md): never on evaluation questions."""
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
-from ingest.lexical import tokenize
+import numpy as np
 
-# Words that say nothing about whether these pages cover a topic.
-GENERIC = frozenset(
-    {
-        "amazon", "aws", "comprehend", "use", "using", "used", "does", "need", "get", "can",
-        "much", "many", "way", "work", "works", "like", "want", "make", "set", "help",
-    }
-)  # fmt: skip
+from app.lexicon import Lexicon
+from app.retrieve import Vector
+from ingest.neighbours import Neighbours
+from ingest.units import UnitIndex
+
+DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
+FEATURES = ("similarity", "coverage", "neighbour_margin")
+CLOSEST = 10  # units whose word coverage is measured: the closest by meaning
 
 
-# A question asking for an amount ("how many days", "how much does it cost") is answered
-# only by a passage that states one.
-_QUANTITY = re.compile(
-    r"\bhow (many|much(?! of)|long|big|large)\b|\bwhat(?:'s| is| are) the (maximum|minimum|"
-    r"max|min|limit|price|cost|size)\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    r"\b\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|"
-    r"single|once|twice|double)\b",
-    re.IGNORECASE,
-)
-# A name: a capitalised word, four letters or more, or CamelCase, not opening a sentence.
-_NAME = re.compile(r"\b([A-Z][a-z]{3,}|[A-Z][a-z]+(?:[A-Z][a-z]+)+)\b")
+class CalibrationError(ValueError):
+    """A calibration file that cannot be used; the message says which and why."""
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Refuse below these; tuned on the evaluation's tuning split."""
+class Evidence:
+    """What the refusal decision reads about one question."""
 
-    min_dense: float
-    min_support: float
-    max_unknown: float
+    similarity: float  # best cosine of the question to an answer unit of the pages
+    coverage: float  # share of the question's words (by rarity) that one close unit holds
+    neighbour: float | None = None  # best cosine to a heading of a neighbouring page
+    neighbour_heading: str = ""
+    neighbour_page: str = ""
+
+    @property
+    def neighbour_margin(self) -> float:
+        """How much better a neighbouring page's heading matches than the pages do."""
+        return 0.0 if self.neighbour is None else self.neighbour - self.similarity
+
+    def values(self, names: Sequence[str]) -> list[float]:
+        """The named features, in order."""
+        return [float(getattr(self, name)) for name in names]
 
 
-class Vocabulary:
-    """The words of the pages, with their IDF, a fast test for a close misspelling and,
-    when given `near` (the similarity of each word to its nearest page word by meaning),
-    a test for a word the pages say in other words."""
-
-    def __init__(
-        self,
-        idf: Mapping[str, float],
-        near: Callable[[list[str]], list[float]] | None = None,
-        min_similarity: float = 1.0,
-    ) -> None:
-        self.idf = idf
-        self.near = near
-        self.min_similarity = min_similarity
-        self.top_idf = max(idf.values(), default=1.0)
-        # Typos keep the first letter and nearly the length; comparing only those words
-        # keeps the check fast on a large index (difflib over every word took ~50 ms).
-        self._buckets: dict[tuple[str, int], list[str]] = {}
-        for word in idf:
-            self._buckets.setdefault((word[:1], len(word)), []).append(word)
-
-    def known(self, token: str) -> bool:
-        """True when the token, or a close spelling of it (a typo), occurs in the pages."""
-        if token in self.idf or len(token) < 5:
-            return True
-        lengths = range(int(len(token) * 0.73), int(len(token) * 1.36) + 1)
-        candidates = [w for n in lengths for w in self._buckets.get((token[:1], n), ())]
-        return bool(difflib.get_close_matches(token, candidates, n=1, cutoff=0.85))
-
-    def nearness(self, tokens: Sequence[str]) -> list[float]:
-        """For each token, the similarity in meaning of the nearest page word (0 without
-        `near`): "tweak" is near "modify"; "rotate" or "yearly" near no page word."""
-        return self.near(list(tokens)) if self.near and tokens else [0.0] * len(tokens)
+def gather(
+    words: Sequence[str],
+    sims: Vector,
+    units: UnitIndex,
+    lexicon: Lexicon,
+    neighbours: Neighbours | None,
+    vector: Vector,
+) -> Evidence:
+    """Measure a question (its words, its cosine to every unit, its vector) against the
+    pages and the neighbouring pages."""
+    if not len(sims):
+        return Evidence(0.0, 0.0)
+    closest = np.argsort(-sims)[:CLOSEST]
+    coverage = max(
+        lexicon.coverage(words, units.units[i].text, units.units[i].heading, 1.0) for i in closest
+    )
+    if neighbours is None or not len(neighbours.headings):
+        return Evidence(float(sims[closest[0]]), coverage)
+    near = neighbours.vectors @ vector
+    best = int(np.argmax(near))
+    return Evidence(
+        float(sims[closest[0]]),
+        coverage,
+        float(near[best]),
+        neighbours.headings[best],
+        neighbours.pages[best],
+    )
 
 
 @dataclass(frozen=True)
-class UnknownWords:
-    """The question's distinctive words with their IDF weight, and for those the pages do not
-    use (nor misspell) the similarity of the nearest page word by meaning."""
+class RefusalModel:
+    """A logistic regression over standardised features: P(the pages answer)."""
 
-    weights: dict[str, float]
-    nearness: dict[str, float]
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    threshold: float = 0.5
 
-    def missing(self, similarity: float) -> list[str]:
-        """The words no page word is `similarity` close to."""
-        return [t for t, n in self.nearness.items() if n < similarity]
+    def contributions(self, evidence: Evidence) -> dict[str, float]:
+        """Each feature's push on the log-odds (negative: toward refusing)."""
+        values = evidence.values(self.features)
+        return {
+            name: w * (x - m) / s
+            for name, w, x, m, s in zip(
+                self.features, self.weights, values, self.means, self.scales, strict=True
+            )
+        }
 
-    def share(self, similarity: float) -> float:
-        """IDF-weighted share of the question's words that are missing at that similarity."""
-        total = sum(self.weights.values())
-        return sum(self.weights[t] for t in self.missing(similarity)) / total if total else 0.0
-
-
-def unknown_words(question: str, vocabulary: Vocabulary) -> UnknownWords:
-    """The question's distinctive words, and how near the pages come to those they lack."""
-    tokens = [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC and ":" not in t]
-    weights = {t: vocabulary.idf.get(t, vocabulary.top_idf) for t in tokens}
-    unknown = [t for t in tokens if not vocabulary.known(t)]
-    return UnknownWords(weights, dict(zip(unknown, vocabulary.nearness(unknown), strict=True)))
-
-
-def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
-    """Names in the question ("Comprehend Medical", "GuardDuty") that the pages never use:
-    pages that never name a product or feature cannot answer a question about it."""
-    names = [
-        m.group(1)
-        for m in _NAME.finditer(question)
-        if question[: m.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":", '"')
-    ]
-    return [
-        name
-        for name in dict.fromkeys(names)
-        if name.lower() not in GENERIC and not vocabulary.known(name.lower())
-    ]
+    def probability(self, evidence: Evidence) -> float:
+        """Calibrated probability that the pages hold the answer."""
+        z = self.bias + sum(self.contributions(evidence).values())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def missing_quantity(question: str, answer: str) -> bool:
-    """True when the question asks for an amount and the answer states no number at all."""
-    return bool(_QUANTITY.search(question)) and not _NUMBER.search(answer)
+@dataclass(frozen=True)
+class Calibration:
+    """The two refusal models (with and without neighbouring pages) and how they were made."""
+
+    with_neighbours: RefusalModel
+    without_neighbours: RefusalModel
+    about: dict[str, Any] = field(default_factory=dict)
+
+    def model(self, neighbours: bool) -> RefusalModel:
+        """The model for an index that has (or lacks) neighbouring pages."""
+        return self.with_neighbours if neighbours else self.without_neighbours
+
+    def save(self, path: Path) -> None:
+        """Write as JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_CALIBRATION) -> Calibration:
+        """Read a file written by `save`."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            models = {
+                key: RefusalModel(**{k: _tuple(v) for k, v in data[key].items()})
+                for key in ("with_neighbours", "without_neighbours")
+            }
+        except FileNotFoundError as exc:
+            raise CalibrationError(f"Calibration file {path} does not exist") from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CalibrationError(f"Calibration file {path} is not usable: {exc}") from exc
+        for model in models.values():
+            if not set(model.features) <= set(FEATURES):
+                raise CalibrationError(f"Calibration file {path}: unknown feature")
+        return cls(about=data.get("about", {}), **models)
 
 
-def refusal_reasons(
-    signals: Mapping[str, float],
-    limits: Thresholds,
-    names: Sequence[str] = (),
-    missing: Sequence[str] = (),
-) -> list[str]:
-    """Why the pages do not hold the answer, in words a user reads (empty: they do); `names`
-    and `missing` are the unknown names and missing words, to quote."""
-
-    def quoted(words: Sequence[str]) -> str:
-        marked = [f'"{w}"' for w in words]
-        return " or ".join([", ".join(marked[:-1]), marked[-1]] if len(marked) > 1 else marked)
-
-    reasons = []
-    if signals["top_dense"] < limits.min_dense:
-        reasons.append("no passage of the pages is close in meaning to the question")
-    if signals.get("unknown_names", 0) > 0:
-        reasons.append(f"the pages never name {quoted(names) or 'what the question names'}")
-    if signals["unknown"] > limits.max_unknown:
-        words = quoted(missing) or "the question's main words"
-        reasons.append(f"the pages never use {words}, nor any word close in meaning")
-    if signals.get("missing_quantity", 0) > 0:
-        reasons.append("the question asks for an amount, and the closest passages state none")
-    if signals["support"] < limits.min_support:
-        reasons.append("the closest passages cover little of the question")
-    return reasons
+def _tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
-def should_refuse(signals: Mapping[str, float], limits: Thresholds) -> bool:
-    """The refusal decision over the signals of one question."""
-    return bool(refusal_reasons(signals, limits))
+def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
+    """Why the pages do not hold the answer, in words a user reads: the measurements that
+    pushed the decision toward refusing, strongest first."""
+    pushes = sorted(model.contributions(evidence).items(), key=lambda kv: kv[1])
+    said = []
+    for name, push in pushes:
+        if push < 0:
+            said.append(_REASONS[name](evidence))
+    return said or ["the closest passages do not answer it clearly enough"]
 
 
-def signal_names() -> Sequence[str]:
-    """The signals the decision reads."""
-    return ("top_dense", "support", "unknown", "unknown_names", "missing_quantity")
+_REASONS = {
+    "similarity": lambda e: "no passage of the pages is close in meaning to the question "
+    f"(best match {e.similarity:.2f})",
+    "coverage": lambda e: "the closest passages hold few of the question's words "
+    f"({e.coverage:.0%} of their weight)",
+    "neighbour_margin": lambda e: "a page that is not indexed matches it better: "
+    f'"{e.neighbour_heading}" ({e.neighbour_page})',
+}

@@ -1,23 +1,21 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) fused by weighted reciprocal rank."""
+"""Hybrid retrieval: chunks ranked by meaning (Chroma), by their best sentence (the answer
+units embedded at ingest) and by BM25, fused by weighted reciprocal rank."""
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.models import Hit, Passage
-from ingest.lexical import LexicalIndex
 
 if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
+    from ingest.build import OpenedBuild
 
-    from ingest.embed import Embedder
-
-
+Vector = np.ndarray[Any, np.dtype[np.float32]]
 _IDENTIFIER = re.compile(
     r"\b[A-Za-z0-9-]+:[A-Za-z0-9*]+\b"  # IAM actions and condition keys: kms:CreateGrant
     r"|\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b"  # API and policy names: ComprehendFullAccess
@@ -31,10 +29,13 @@ def identifiers(query: str) -> list[str]:
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Weights of the fusion, tuned on the evaluation's tuning split."""
+    """Weights of the fusion; `docqa tune` fits them on the tuning file."""
 
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 2.0
+    unit_weight: float = 1.0
+    # Pages the last answer cited, for a follow-up: one rank-one vote, times this weight.
+    prior_weight: float = 1.0
     rrf_k: int = 60
     exact_weight: float = 1.0
     depth: int = 40
@@ -42,98 +43,114 @@ class FusionConfig:
 
 
 @dataclass(frozen=True)
+class Query:
+    """What retrieval searches with: the question's embedding (for a follow-up, blended with
+    the conversation's), the words BM25 looks for, and the pages a follow-up leans on."""
+
+    text: str
+    lexical: str
+    vector: Vector
+    prior_pages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Retrieval:
-    """Ranked pages plus the raw signals the refusal decision reads."""
+    """Ranked pages, plus what the reader and the refusal decision read."""
 
     hits: list[Hit]
+    unit_sims: Vector  # cosine of the query to every answer unit of the build, row for row
     top_dense: float
-    top_lexical: float
-    timings_ms: dict[str, float]
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _passage(chunk_id: str, doc: str, meta: dict[str, Any]) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        page_id=str(meta.get("page_id", "")),
-        title=str(meta.get("title", "")),
-        section=str(meta.get("section", "")),
-        anchor=str(meta.get("anchor", "")),
-        url=str(meta.get("url", "")),
-        text=doc,
-        heading_path=str(meta.get("heading_path", "")),
-    )
+def _fuse(rankings: list[tuple[float, list[str]]], rrf_k: int) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for weight, ranked in rankings:
+        if weight:
+            for rank, cid in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank + 1)
+    return fused
 
 
 class Retriever:
-    """Searches one index build; safe to share between threads (read-only)."""
+    """Searches one opened build; safe to share between threads (read-only)."""
 
-    def __init__(
-        self,
-        collection: Collection,
-        lexical: LexicalIndex,
-        embedder: Embedder,
-        config: FusionConfig | None = None,
-    ) -> None:
-        self.collection, self.lexical, self.embedder = collection, lexical, embedder
+    def __init__(self, build: OpenedBuild, config: FusionConfig | None = None) -> None:
+        self.build = build
         self.config = config or FusionConfig()
-        got = collection.get(include=["documents", "metadatas"])
-        docs, metas = got["documents"] or [], got["metadatas"] or []
-        self.passages = {
-            cid: _passage(cid, doc, dict(meta))
-            for cid, doc, meta in zip(got["ids"], docs, metas, strict=True)
-        }
+        self.chunks = build.chunks
+        rows = build.units.rows_by_chunk()
+        self._unit_chunks = list(rows)
+        self._starts = np.array([r[0] for r in rows.values()], dtype=np.int64)
 
-    def dense(self, vector: np.ndarray[Any, Any], n: int) -> list[tuple[str, float]]:
-        """Nearest chunks by cosine similarity."""
-        n = min(n, len(self.passages))
+    def dense(self, vector: Vector, n: int) -> list[tuple[str, float]]:
+        """Nearest chunks by cosine similarity (Chroma)."""
+        n = min(n, len(self.chunks))
         if n == 0:
             return []
-        got = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        got = self.build.collection.query(
+            query_embeddings=[vector], n_results=n, include=["distances"]
+        )
         distances = (got["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], distances, strict=True)]
 
-    def search(self, query: str, k: int, lexical_query: str | None = None) -> Retrieval:
+    def by_units(self, sims: Vector, n: int) -> list[str]:
+        """Chunks ranked by their best-matching answer unit."""
+        if not len(sims):
+            return []
+        best = np.maximum.reduceat(sims, self._starts)
+        order = np.argsort(-best, kind="stable")[:n]
+        return [self._unit_chunks[i] for i in order]
+
+    def search(self, query: Query, k: int) -> Retrieval:
         """The k best pages for a query, each with its best passages."""
         cfg, timings = self.config, {}
-        start = time.perf_counter()
-        vector = self.embedder.encode([query])[0]
-        timings["embed"] = (time.perf_counter() - start) * 1000
         mark = time.perf_counter()
-        dense = self.dense(vector, cfg.depth)
+        dense = self.dense(query.vector, cfg.depth) if cfg.dense_weight else []
         timings["dense"] = (time.perf_counter() - mark) * 1000
         mark = time.perf_counter()
-        lexical = self.lexical.search(lexical_query or query, cfg.depth)
+        sims = self.build.units.vectors @ query.vector
+        units = self.by_units(sims, cfg.depth)
+        timings["units"] = (time.perf_counter() - mark) * 1000
+        mark = time.perf_counter()
+        lexical = self.build.lexical.search(query.lexical, cfg.depth)
         timings["lexical"] = (time.perf_counter() - mark) * 1000
         mark = time.perf_counter()
-        fused: dict[str, float] = {}
-        for weight, ranked in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
-            for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + weight / (cfg.rrf_k + rank + 1)
-        for ident in identifiers(query):
+        fused = _fuse(
+            [
+                (cfg.dense_weight, [c for c, _ in dense]),
+                (cfg.unit_weight, units),
+                (cfg.lexical_weight, [c for c, _ in lexical]),
+            ],
+            cfg.rrf_k,
+        )
+        self._boost(fused, query)
+        hits = self._group(fused, dict(dense), dict(lexical))[:k]
+        timings["fusion"] = (time.perf_counter() - mark) * 1000
+        top = max((s for _, s in dense), default=float(sims.max()) if len(sims) else 0.0)
+        return Retrieval(hits, sims, top, timings)
+
+    def _boost(self, fused: dict[str, float], query: Query) -> None:
+        """An identifier named exactly, or a page the last answer cited, counts as a vote."""
+        cfg = self.config
+        for ident in identifiers(query.text):
             for cid in fused:
-                passage = self.passages.get(cid)
-                if passage is not None and ident in passage.text.lower():
+                if ident in self.chunks[cid].text.lower():
                     fused[cid] += cfg.exact_weight / (cfg.rrf_k + 1)
-        dense_of, lexical_of = dict(dense), dict(lexical)
+        prior = set(query.prior_pages)
+        for cid in fused if prior else ():
+            if self.chunks[cid].page_id in prior:
+                fused[cid] += cfg.prior_weight / (cfg.rrf_k + 1)
+
+    def _group(
+        self, fused: dict[str, float], dense: dict[str, float], lexical: dict[str, float]
+    ) -> list[Hit]:
         pages: dict[str, list[Passage]] = {}
         for cid in sorted(fused, key=lambda c: (-fused[c], c)):
-            base = self.passages.get(cid)
-            if base is None:
+            chunk = self.chunks.get(cid)
+            if chunk is None:
                 continue
-            group = pages.setdefault(base.page_id, [])
-            if len(group) < cfg.passages_per_page:
-                scored = replace(
-                    base,
-                    score=fused[cid],
-                    dense=dense_of.get(cid, 0.0),
-                    lexical=lexical_of.get(cid, 0.0),
-                )
-                group.append(scored)
-        hits = [Hit(pid, group[0].score, tuple(group)) for pid, group in pages.items()][:k]
-        timings["fusion"] = (time.perf_counter() - mark) * 1000
-        return Retrieval(
-            hits=hits,
-            top_dense=max((s for _, s in dense), default=0.0),
-            top_lexical=max((s for _, s in lexical), default=0.0),
-            timings_ms=timings,
-        )
+            group = pages.setdefault(chunk.page_id, [])
+            if len(group) < self.config.passages_per_page:
+                group.append(Passage(chunk, fused[cid], dense.get(cid, 0.0), lexical.get(cid, 0.0)))
+        return [Hit(pid, group[0].score, tuple(group)) for pid, group in pages.items()]

@@ -173,7 +173,8 @@ def ingest(
         f"{report.pages} pages ({len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged), "
         f"{report.chunks} chunks ({report.embedded_chunks} embedded, "
-        f"{report.embedded_words} new words) in {report.seconds:.1f} s",
+        f"{report.embedded_units} sentences embedded), {report.neighbour_headings} neighbour "
+        f"headings ({report.embedded_headings} embedded) in {report.seconds:.1f} s",
     )
 
 
@@ -421,6 +422,35 @@ def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool)
         f"synonym similarity (fit on tune): {refusal['synonym_similarity']}\n"
         f"  tune: {refusal['tune']}\n  test: {refusal['test']}\n"
         "Set them as DOCQA_* variables, or as the defaults in docqa/settings.py.",
+    )
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the refusal model [default: data/calibration.json].",
+)
+@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the sampling.")
+@common
+@click.pass_obj
+def calibrate(settings: Settings, out: Path | None, seed: int, as_json: bool, quiet: bool) -> None:
+    """Fit the refusal model on pseudo-questions made from the pages and their neighbours."""
+    from app.engine import Engine
+    from eval.calibrate import calibrate as fit_calibration
+
+    target = out or settings.data_dir / "calibration.json"
+    progress = TqdmProgress(quiet)
+    with user_errors():
+        result = fit_calibration(Engine(settings), settings.neighbours_path, seed, progress)
+        result.save(target)
+    progress.close()
+    lines = [f"{name}: {figures}" for name, figures in result.about["pseudo_questions"].items()]
+    emit(
+        result,
+        as_json,
+        "\n".join(lines) + f"\nWritten to {target}; use it with DOCQA_CALIBRATION={target} "
+        "(the shipped model is app/calibration.json).",
     )
 
 

@@ -33,16 +33,17 @@ class Settings(BaseSettings):
     max_block_chars: int = Field(default=4000, ge=500)
     max_page_bytes: int = Field(default=2_000_000, ge=1)
 
+    # Pages that are not indexed but sit next to the indexed ones (the rest of a guide,
+    # related guides): never answered from; they help recognise questions they answer instead.
+    neighbours_dir: Path | None = None
+
     k: int = Field(default=5, ge=1, le=50)
-    # Tuned on the evaluation's tuning split (`docqa eval --tune`); see docs/evaluation.md.
+    # Fusion weights, fitted on the tuning file (`docqa tune`); see docs/evaluation.md.
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=2.0, ge=0)
-    refuse_min_dense: float = Field(default=0.34, ge=-1, le=1)
-    refuse_min_coverage: float = Field(default=0.0, ge=0, le=1)
-    refuse_max_unknown: float = Field(default=0.35, ge=0, le=1)
-    # A question word the pages never use counts as theirs when a page word is this close in
-    # meaning (cosine of the word embeddings); chosen on the tuning split, see docs/evaluation.md.
-    refuse_synonym_similarity: float = Field(default=0.5, ge=0, le=1.01)
+    unit_weight: float = Field(default=1.0, ge=0)
+    # The refusal model (`docqa calibrate`); unset: the one shipped in app/calibration.json.
+    calibration: Path | None = None
     max_question_chars: int = Field(default=2000, ge=50)
     answer_mode: Literal["extractive", "llm"] = "extractive"
     llm_model: str | None = None
@@ -65,6 +66,12 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"Chroma URL must look like http://127.0.0.1:8000, got {url!r}")
         return url
+
+    @field_validator("neighbours_dir", "calibration", mode="before")
+    @classmethod
+    def _blank_path(cls, value: Any) -> Any:
+        """An empty value means "none" (DOCQA_NEIGHBOURS_DIR= switches neighbours off)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def embedding_id(self) -> str:
@@ -89,6 +96,15 @@ class Settings(BaseSettings):
     def corpus_path(self) -> Path:
         """Folder holding the pages to index."""
         return self.corpus_dir or self.data_dir / "corpus" / "comprehend-security"
+
+    @property
+    def neighbours_path(self) -> Path | None:
+        """Folder of neighbouring pages: the one set, else `data/corpus/neighbours` when it
+        exists, else none."""
+        if self.neighbours_dir is not None:
+            return self.neighbours_dir
+        default = self.data_dir / "corpus" / "neighbours"
+        return default if default.is_dir() else None
 
     @property
     def index_path(self) -> Path:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from app.models import Claim
 from corpus.discover import discover
 from eval.systems import RANK_DEPTH, Reply
-from ingest.lexical import LexicalIndex, lexical_text
+from ingest.lexical import LexicalIndex
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
 
-    from app.models import Passage
     from ingest.embed import Embedder
+    from ingest.models import Chunk
 
 Progress = Callable[[str, int, int], None]
 # Chunks fetched per query: enough to rank RANK_DEPTH distinct pages.
@@ -111,22 +111,19 @@ class Bm25Baseline:
 
     name = "bm25"
 
-    def __init__(
-        self, passages: Mapping[str, Passage], hashes: Mapping[str, str], k: int = 5
-    ) -> None:
+    def __init__(self, chunks: Mapping[str, Chunk], hashes: Mapping[str, str], k: int = 5) -> None:
         self.k = k
-        self.passages = dict(passages)
-        ids = sorted(self.passages)
-        texts = [lexical_text(self.passages[i].heading_path, self.passages[i].text) for i in ids]
-        self.index = LexicalIndex(ids, texts)
+        self.chunks = dict(chunks)
+        ids = sorted(self.chunks)
+        self.index = LexicalIndex(ids, [self.chunks[i].lexical_text for i in ids])
         self._hashes = dict(hashes)
 
     def ask(self, question: str, history: Sequence[str]) -> Reply:
         """The top chunk as the answer (the question alone: no history)."""
         start = time.perf_counter()
         found = self.index.search(question, SEARCH_DEPTH)
-        pages = [self.passages[cid].page_id for cid, _ in found]
-        top = self.passages[found[0][0]].text if found else ""
+        pages = [self.chunks[cid].page_id for cid, _ in found]
+        top = self.chunks[found[0][0]].text if found else ""
         return _reply(pages, top, self.k, start)
 
     def page_hashes(self) -> dict[str, str]:

@@ -130,8 +130,8 @@ def build_systems(
         systems.append(backend_system(corpus, compare_backend, progress))
     if baselines:
         k = corpus.settings.k
-        passages = engine.load().retriever.passages
-        systems.append(Bm25Baseline(passages, docqa.page_hashes(), k))
+        chunks = engine.load().build.chunks
+        systems.append(Bm25Baseline(chunks, docqa.page_hashes(), k))
         systems.append(LangChainTutorial(corpus.folder, engine.embedder, k, progress))
     return systems
 

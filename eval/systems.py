@@ -72,6 +72,4 @@ class DocqaSystem:
 
 def indexed_page_hashes(engine: Engine) -> dict[str, str]:
     """Page id -> `page_sha256` as recorded beside each chunk of the active build."""
-    collection = engine.load().retriever.collection
-    metas = collection.get(include=["metadatas"])["metadatas"] or []
-    return {str(m.get("page_id", "")): str(m.get("page_sha256", "")) for m in metas}
+    return {c.page_id: c.page_sha256 for c in engine.load().build.chunks.values()}

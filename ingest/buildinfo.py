@@ -44,6 +44,8 @@ class IndexInfo:
     pages: int
     chunks: int
     files: dict[str, str] = field(default_factory=dict)
+    # The folder of neighbouring pages whose headings the build holds ("" for none).
+    neighbours: str = ""
 
     def to_metadata(self) -> dict[str, str | int]:
         """Collection metadata recording this build."""
@@ -56,6 +58,7 @@ class IndexInfo:
             "docqa_pages": self.pages,
             "docqa_chunks": self.chunks,
             "docqa_files": json.dumps(self.files, sort_keys=True),
+            "docqa_neighbours": self.neighbours,
         }
 
     @classmethod
@@ -71,4 +74,5 @@ class IndexInfo:
             pages=int(meta.get("docqa_pages", 0)),
             chunks=int(meta.get("docqa_chunks", 0)),
             files=json.loads(str(meta.get("docqa_files", "{}"))),
+            neighbours=str(meta.get("docqa_neighbours", "")),
         )

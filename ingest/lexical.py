@@ -6,12 +6,9 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/*-]*[A-Za-z0-9*]|[A-Za-z0-9]")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -87,17 +84,3 @@ class LexicalIndex:
         index.ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         index.bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
         return index
-
-    @classmethod
-    def from_collection(cls, collection: Collection) -> LexicalIndex:
-        """Build from every chunk stored in a Chroma collection."""
-        got = collection.get(include=["documents", "metadatas"])
-        metas = got["metadatas"] or []
-        docs = got["documents"] or []
-        texts = [f"{m.get('heading_path', '')}\n{d}" for m, d in zip(metas, docs, strict=True)]
-        return cls(got["ids"], texts)
-
-
-def lexical_text(heading_path: str, text: str) -> str:
-    """What BM25 indexes for a chunk: its heading path and its text."""
-    return f"{heading_path}\n{text}"

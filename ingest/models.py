@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+HEADING_JOIN = " > "
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,84 @@ class Chunk:
     page_sha256: str
 
     @property
+    def heading(self) -> str:
+        """The heading path as one line: "Page title > Section > Subsection"."""
+        return HEADING_JOIN.join(self.heading_path)
+
+    @property
     def embed_text(self) -> str:
         """The text given to the embedding model: heading path, then passage."""
-        return " > ".join(self.heading_path) + "\n\n" + self.text
+        return self.heading + "\n\n" + self.text
+
+    @property
+    def lexical_text(self) -> str:
+        """The text BM25 indexes: heading path, then passage."""
+        return f"{self.heading}\n{self.text}"
 
     @property
     def link(self) -> str:
         """Published URL of the passage, deep-linked to its section."""
         return f"{self.url}#{self.anchor}" if self.anchor else self.url
+
+    def to_metadata(self) -> dict[str, str | int]:
+        """What the vector store keeps beside the chunk's text and embedding."""
+        return {
+            "page_id": self.page_id,
+            "ordinal": self.ordinal,
+            "title": self.title,
+            "section": self.section,
+            "anchor": self.anchor,
+            "heading_path": json.dumps(list(self.heading_path)),
+            "url": self.url,
+            "page_sha256": self.page_sha256,
+        }
+
+    @classmethod
+    def from_stored(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+        """Read back a chunk that `to_metadata` described (older builds joined the heading
+        path with " > ")."""
+        raw = str(meta.get("heading_path", ""))
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            path = tuple(str(h) for h in decoded)
+        else:
+            path = tuple(raw.split(HEADING_JOIN)) if raw else ()
+        return cls(
+            id=chunk_id,
+            page_id=str(meta.get("page_id", "")),
+            ordinal=int(meta.get("ordinal", 0) or 0),
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            anchor=str(meta.get("anchor", "")),
+            heading_path=path,
+            text=text,
+            url=str(meta.get("url", "")),
+            page_sha256=str(meta.get("page_sha256", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence, list item, table row or code block of a chunk: what an answer quotes."""
+
+    chunk_id: str
+    position: int  # order within the chunk
+    paragraph: int  # offset of the unit's line in the chunk text: one paragraph, one offset
+    kind: str  # "sentence", "item", "row" or "code"
+    text: str
+    heading: str  # the chunk's heading path, " > "-joined
+
+    def to_record(self) -> list[Any]:
+        """A compact JSON row (a build holds many units)."""
+        return [self.chunk_id, self.position, self.paragraph, self.kind, self.text, self.heading]
+
+    @classmethod
+    def from_record(cls, row: list[Any]) -> Unit:
+        """Read back what `to_record` wrote."""
+        return cls(str(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4]), str(row[5]))
 
 
 @dataclass(frozen=True)
@@ -84,7 +159,10 @@ class IngestReport:
     pages: int = 0
     chunks: int = 0
     embedded_chunks: int = 0
-    # Page words embedded for the first time on this machine (the others come from the cache).
-    embedded_words: int = 0
+    # Answer units (sentences, list items, ...) embedded; the others came from the last build.
+    embedded_units: int = 0
+    # Section headings of neighbouring pages held by the build, and how many were new.
+    neighbour_headings: int = 0
+    embedded_headings: int = 0
     seconds: float = 0.0
     build_id: str = ""

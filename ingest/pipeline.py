@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingest.build import indexed, lexical_index, read_chunks, write_extras
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
-from ingest.lexical import LexicalIndex
 from ingest.locking import IngestBusyError as IngestBusyError
 from ingest.locking import ingest_lock
 from ingest.models import Chunk, IngestReport
+from ingest.neighbours import Neighbours, embed_headings, neighbour_headings
 from ingest.parse import parse
 from ingest.sources import PageFile, Scan, decode, scan
 from ingest.store import (
@@ -29,7 +30,7 @@ from ingest.store import (
     new_build_id,
 )
 from ingest.transfer import copy_chunks
-from ingest.wordvectors import page_word_vectors
+from ingest.units import UnitIndex, build_units
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -70,20 +71,6 @@ def plan(files: dict[str, str], previous: dict[str, str]) -> Plan:
 def corpus_checksum(files: dict[str, str]) -> str:
     """One hash over every page id and page hash."""
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    """What Chroma keeps beside each chunk."""
-    return {
-        "page_id": chunk.page_id,
-        "ordinal": chunk.ordinal,
-        "title": chunk.title,
-        "section": chunk.section,
-        "anchor": chunk.anchor,
-        "heading_path": " > ".join(chunk.heading_path),
-        "url": chunk.url,
-        "page_sha256": chunk.page_sha256,
-    }
 
 
 def _batches(n: int, size: int) -> Iterator[slice]:
@@ -162,7 +149,8 @@ class Ingest:
             warnings=list(found.warnings),
             pages=len(files),
         )
-        if current and the_plan.noop:
+        neighbours = str(self.settings.neighbours_path or "")
+        if current and the_plan.noop and current.neighbours == neighbours:
             return replace(
                 report,
                 chunks=current.chunks,
@@ -171,7 +159,7 @@ class Ingest:
             )
         build_id = new_build_id()
         try:
-            chunks, embedded, words = self._build(build_id, found, the_plan, current, report)
+            built = self._build(build_id, found, the_plan, current, report)
         except BaseException:
             self.store.drop_quietly(build_id)
             raise
@@ -179,9 +167,11 @@ class Ingest:
         self.store.prune()
         return replace(
             report,
-            chunks=chunks,
-            embedded_chunks=embedded,
-            embedded_words=words,
+            chunks=built.chunks,
+            embedded_chunks=built.embedded_chunks,
+            embedded_units=built.embedded_units,
+            neighbour_headings=built.neighbour_headings,
+            embedded_headings=built.embedded_headings,
             build_id=build_id,
             seconds=time.perf_counter() - start,
         )
@@ -193,7 +183,7 @@ class Ingest:
         the_plan: Plan,
         current: IndexInfo | None,
         report: IngestReport,
-    ) -> tuple[int, int, int]:
+    ) -> IngestReport:
         collection = self.store.create(build_id)
         copied = 0
         if current is not None and the_plan.unchanged:
@@ -212,16 +202,35 @@ class Ingest:
             pages=len(files),
             chunks=copied + embedded,
             files=files,
+            neighbours=str(self.settings.neighbours_path or ""),
         )
         self.progress("lexical index", 0, 1)
-        lexical = LexicalIndex.from_collection(collection)
+        stored = read_chunks(collection)
+        previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
+        units, new_units = build_units(stored, self._encode, previous, self.progress)
         folder = self.store.lexical_dir(build_id)
-        lexical.save(folder)
-        cache = self.settings.model_cache
-        words, new_words = page_word_vectors(lexical.words, self._encode, cache, self.progress)
-        words.save(folder)
+        write_extras(folder, lexical_index(stored), units)
+        neighbours, new_headings = self._neighbours(stored, found)
+        if neighbours is not None:
+            neighbours.save(folder)
         collection.modify(metadata=info.to_metadata())
-        return copied + embedded, embedded, new_words
+        return IngestReport(
+            chunks=copied + embedded,
+            embedded_chunks=embedded,
+            embedded_units=new_units,
+            neighbour_headings=len(neighbours.headings) if neighbours else 0,
+            embedded_headings=new_headings,
+        )
+
+    def _neighbours(self, chunks: list[Chunk], found: Scan) -> tuple[Neighbours | None, int]:
+        """Headings of the neighbouring pages, embedded (through the model's cache)."""
+        folder = self.settings.neighbours_path
+        if folder is None:
+            return None, 0
+        self.progress("reading neighbour pages", 0, 1)
+        files = {f.source.id: f.sha256 for f in found.files}
+        pairs, _ = neighbour_headings(folder, indexed(files, chunks), self.settings.max_page_bytes)
+        return embed_headings(pairs, self._encode, self.settings.model_cache, self.progress)
 
     def _copy(self, old: Collection, new: Collection, page_ids: list[str]) -> int:
         """Carry unchanged pages' chunks over with their embeddings (no re-embedding)."""
@@ -256,7 +265,7 @@ class Ingest:
         limit = self.store.max_batch(collection)
         for part in _batches(len(chunks), limit):
             group = chunks[part]
-            metadatas: Any = [chunk_metadata(c) for c in group]
+            metadatas: Any = [c.to_metadata() for c in group]
             collection.add(
                 ids=[c.id for c in group],
                 embeddings=vectors[part],

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.lexical import LexicalIndex
+from ingest.build import lexical_index, read_chunks
 from ingest.locking import ingest_lock
 from ingest.store import IndexStore, NoIndexError
+from ingest.units import UnitIndex
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -79,7 +80,11 @@ def migrate(settings: Settings, url: str) -> MigrateReport:
             new = target.create(build_id)
             with source.guard():
                 chunks = copy_chunks(source.open(build_id), new)
-            LexicalIndex.from_collection(new).save(target.lexical_dir(build_id))
+            folder = target.lexical_dir(build_id)
+            lexical_index(read_chunks(new)).save(folder)
+            units = UnitIndex.load(source.lexical_dir(build_id))
+            if units is not None:  # else the first reader embeds them
+                units.save(folder)
             new.modify(metadata=info.to_metadata())
         except BaseException:
             target.drop_quietly(build_id)

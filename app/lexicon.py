@@ -1,0 +1,77 @@
+"""The pages' words: inverse document frequency, English stems, and how much of a question a
+text holds (words matched by stem, weighted by rarity)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+
+from ingest.lexical import tokenize
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """The English stem of a token ("fields" -> "field"); identifiers stay whole."""
+    return token if ":" in token else _STEMMER.stemWord(token)
+
+
+@lru_cache(maxsize=16384)
+def stems(text: str) -> frozenset[str]:
+    """The stems of a text's tokens."""
+    return frozenset(stem(t) for t in tokenize(text))
+
+
+def words_of(text: str) -> list[str]:
+    """A question's distinct tokens, in order."""
+    return list(dict.fromkeys(tokenize(text)))
+
+
+class Lexicon:
+    """IDF of every token of the indexed passages."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self.idf = idf
+        self.top = max(idf.values(), default=1.0)
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Lexicon:
+        """The lexicon of a set of passages."""
+        df: dict[str, int] = {}
+        n = 0
+        for text in texts:
+            n += 1
+            for token in set(tokenize(text)):
+                df[token] = df.get(token, 0) + 1
+        return cls({t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()})
+
+    def weight(self, token: str) -> float:
+        """A token's IDF; a token the pages never use weighs as much as the rarest one."""
+        return self.idf.get(token, self.top)
+
+    def coverage(
+        self, words: Sequence[str], text: str, heading: str = "", heading_share: float = 0.0
+    ) -> float:
+        """IDF-weighted share of the words found in the text (by stem); a word found only in
+        the heading counts `heading_share` of its weight."""
+        total = sum(self.weight(w) for w in words)
+        if not total:
+            return 0.0
+        body, head = stems(text), stems(heading) if heading else frozenset()
+        found = 0.0
+        for w in words:
+            s = stem(w)
+            if s in body:
+                found += self.weight(w)
+            elif s in head:
+                found += heading_share * self.weight(w)
+        return found / total
+
+    def covered(self, words: Sequence[str], text: str) -> set[str]:
+        """The words found in the text, by stem."""
+        body = stems(text)
+        return {w for w in words if stem(w) in body}

@@ -1,0 +1,243 @@
+"""`docqa calibrate`: fit the refusal model on pseudo-questions made from documents only.
+
+Positives come from the indexed pages: their section headings asked as questions, and their
+sentences as keyword queries with the sentence itself hidden (the inverse cloze task: the rest
+of the pages must recognise it). Negatives come from pages that are not indexed: headings and
+sentences of the neighbouring pages (real near misses: the same kind of documentation), and
+general text (the docstrings of Python's standard library). No evaluation question is read."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import random
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.lexicon import words_of
+from app.refusal import Calibration, Evidence, RefusalModel, gather
+from ingest.lexical import STOPWORDS
+from ingest.models import HEADING_JOIN
+from ingest.neighbours import Neighbours
+from ingest.parse import parse
+from ingest.sources import decode, scan
+from ingest.units import split_units
+
+if TYPE_CHECKING:
+    from app.engine import Engine, Loaded
+
+Progress = Callable[[str, int, int], None]
+WITH, WITHOUT = ("similarity", "coverage", "neighbour_margin"), ("similarity", "coverage")
+# General text: what the standard library says about itself, on every machine, offline.
+GENERAL_MODULES = (
+    "argparse asyncio calendar collections csv datetime decimal difflib email fractions heapq "
+    "http itertools json logging pathlib random re shutil socket sqlite3 statistics string "
+    "textwrap threading turtle unittest wave zipfile"
+).split()
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9:_./-]*")
+
+
+@dataclass(frozen=True)
+class Pseudo:
+    """A question made from a document, and whether the indexed pages answer it."""
+
+    text: str
+    answerable: bool
+    source: str
+    hidden_rows: tuple[int, ...] = ()  # the indexed unit it was made from
+    hidden_page: str = ""  # the neighbouring page it was made from
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many pseudo-questions of each kind (positives: every indexed sentence/heading)."""
+
+    neighbour_headings: int = 800
+    neighbour_sentences: int = 1500
+    general: int = 400
+
+
+def keyword_query(text: str, rng: random.Random) -> str:
+    """A terse query from a sentence: a run of 4 to 9 of its content words, lower case."""
+    words = [w for w in _TOKEN.findall(text) if w.lower() not in STOPWORDS]
+    if len(words) <= 4:
+        return " ".join(words).lower()
+    n = rng.randint(4, min(9, len(words)))
+    start = rng.randint(0, len(words) - n)
+    return " ".join(words[start : start + n]).lower()
+
+
+def heading_query(heading: str, rng: random.Random) -> str:
+    """A section heading asked the ways users ask: as is, lower case, "how do I ...?"."""
+    last = heading.split(HEADING_JOIN)[-1]
+    forms = (last, last.lower(), f"how do I {last.lower()}?", f"what about {last.lower()}?")
+    return rng.choice(forms)
+
+
+def indexed_pseudo(loaded: Loaded, rng: random.Random) -> list[Pseudo]:
+    """Positives: every indexed sentence (hidden) as a keyword query, every heading."""
+    units = loaded.build.units.units
+    rows_of: dict[str, list[int]] = {}
+    for row, unit in enumerate(units):
+        rows_of.setdefault(unit.text, []).append(row)
+    out = [
+        Pseudo(keyword_query(u.text, rng), True, "indexed sentence", tuple(rows_of[u.text]))
+        for u in units
+        if u.kind == "sentence" and len(u.text.split()) >= 6
+    ]
+    headings = dict.fromkeys(u.heading for u in units)
+    out += [Pseudo(heading_query(h, rng), True, "indexed heading") for h in headings]
+    return out
+
+
+def neighbour_sentences(folder: Path, skip: set[str], max_bytes: int) -> Iterator[tuple[str, str]]:
+    """(page id, sentence) of the neighbouring pages, leaving out sentences the index holds."""
+    for page_file in scan(folder, max_bytes).files:
+        text, _ = decode(page_file.source.path.read_bytes())
+        for section in parse(text, page_file.source.id, "").sections:
+            for unit, _, kind in split_units(section.text):
+                if kind == "sentence" and 8 <= len(unit.split()) <= 40 and unit not in skip:
+                    yield page_file.source.id, unit
+
+
+def neighbour_pseudo(
+    loaded: Loaded, folder: Path, sizes: Sizes, rng: random.Random, max_bytes: int
+) -> list[Pseudo]:
+    """Negatives from the neighbouring pages: headings and sentences, each with its own page
+    hidden (as a real near miss would be asked in other words than that page's)."""
+    neighbours = loaded.build.neighbours
+    if neighbours is None:
+        return []
+    pairs = list(zip(neighbours.pages, neighbours.headings, strict=True))
+    heads = rng.sample(pairs, min(sizes.neighbour_headings, len(pairs)))
+    out = [Pseudo(heading_query(h, rng), False, "neighbour heading", (), p) for p, h in heads]
+    indexed = {u.text for u in loaded.build.units.units}
+    pages = set(neighbours.pages)
+    sentences = [s for s in neighbour_sentences(folder, indexed, max_bytes) if s[0] in pages]
+    chosen = rng.sample(sentences, min(sizes.neighbour_sentences, len(sentences)))
+    out += [Pseudo(keyword_query(s, rng), False, "neighbour sentence", (), p) for p, s in chosen]
+    return out
+
+
+def general_pseudo(sizes: Sizes, rng: random.Random) -> list[Pseudo]:
+    """Negatives from general text: sentences of the standard library's docstrings."""
+    sentences: dict[str, None] = {}
+    for name in GENERAL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # a build of Python without it (turtle needs tkinter)
+            continue
+        for _, obj in inspect.getmembers(module):
+            doc = inspect.getdoc(obj) or ""
+            first = doc.split("\n\n")[0].replace("\n", " ")
+            for s in re.split(r"(?<=[.!?])\s+", first):
+                if 6 <= len(s.split()) <= 30:
+                    sentences[s] = None
+    chosen = rng.sample(sorted(sentences), min(sizes.general, len(sentences)))
+    return [Pseudo(keyword_query(s, rng), False, "general text") for s in chosen]
+
+
+def measure(engine: Engine, loaded: Loaded, items: Sequence[Pseudo], progress: Progress) -> list[Evidence]:
+    """The refusal evidence of every pseudo-question, with what it was made from hidden."""
+    build = loaded.build
+    vectors = engine.embedder.encode([p.text for p in items])
+    out = []
+    for n, (item, vector) in enumerate(zip(items, vectors, strict=True), 1):
+        sims = build.units.vectors @ vector
+        if item.hidden_rows:
+            sims = sims.copy()
+            sims[list(item.hidden_rows)] = -1.0
+        out.append(
+            gather(
+                words_of(item.text),
+                sims,
+                build.units,
+                loaded.lexicon,
+                _without(build.neighbours, item.hidden_page),
+                vector,
+            )
+        )
+        if n % 200 == 0 or n == len(items):
+            progress("measuring pseudo-questions", n, len(items))
+    return out
+
+
+def _without(neighbours: Neighbours | None, page: str) -> Neighbours | None:
+    if neighbours is None or not page:
+        return neighbours
+    keep = [i for i, p in enumerate(neighbours.pages) if p != page]
+    return Neighbours(
+        tuple(neighbours.pages[i] for i in keep),
+        tuple(neighbours.headings[i] for i in keep),
+        neighbours.vectors[keep],
+    )
+
+
+def fit(evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence[str]) -> RefusalModel:
+    """Logistic regression on standardised features, both classes weighted equally; the
+    decision threshold is 0.5, the point where either answer is as likely."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([e.values(features) for e in evidence], dtype=np.float64)
+    y = np.array(labels, dtype=bool)
+    means, scales = x.mean(axis=0), x.std(axis=0)
+    scales[scales == 0] = 1.0
+    model = LogisticRegression(class_weight="balanced", max_iter=1000)
+    model.fit((x - means) / scales, y)
+    return RefusalModel(
+        features=tuple(features),
+        weights=tuple(round(float(w), 6) for w in model.coef_[0]),
+        bias=round(float(model.intercept_[0]), 6),
+        means=tuple(round(float(m), 6) for m in means),
+        scales=tuple(round(float(s), 6) for s in scales),
+    )
+
+
+def figures(
+    model: RefusalModel, evidence: Sequence[Evidence], items: Sequence[Pseudo]
+) -> dict[str, dict[str, Any]]:
+    """Per source of pseudo-questions: how many, and the share the model refuses."""
+    out: dict[str, dict[str, Any]] = {}
+    for source in dict.fromkeys(p.source for p in items):
+        chosen = [e for e, p in zip(evidence, items, strict=True) if p.source == source]
+        refused = sum(model.probability(e) < model.threshold for e in chosen)
+        out[source] = {"n": len(chosen), "refused": round(refused / len(chosen), 3)}
+    return out
+
+
+def calibrate(
+    engine: Engine, neighbours_folder: Path | None, seed: int, progress: Progress, sizes: Sizes = Sizes()
+) -> Calibration:
+    """Make the pseudo-questions, measure them, fit both models (with and without the
+    neighbouring pages) and say how each does on each kind of pseudo-question."""
+    rng = random.Random(seed)
+    loaded = engine.load()
+    max_bytes = engine.settings.max_page_bytes
+    items = indexed_pseudo(loaded, rng)
+    if neighbours_folder is not None:
+        items += neighbour_pseudo(loaded, neighbours_folder, sizes, rng, max_bytes)
+    items += general_pseudo(sizes, rng)
+    evidence = measure(engine, loaded, items, progress)
+    labels = [p.answerable for p in items]
+    has_neighbours = loaded.build.neighbours is not None
+    models = {"without_neighbours": fit(evidence, labels, WITHOUT)}
+    models["with_neighbours"] = fit(evidence, labels, WITH) if has_neighbours else models[
+        "without_neighbours"
+    ]
+    about = {
+        "method": "docs/refusal.md",
+        "seed": seed,
+        "index": {"pages": loaded.build.info.pages, "build": loaded.build.info.build_id},
+        "neighbours": str(neighbours_folder or ""),
+        "neighbour_headings": len(loaded.build.neighbours.headings) if has_neighbours else 0,
+        "model": engine.settings.embedding_id,
+        "pseudo_questions": {
+            name: figures(model, evidence, items) for name, model in models.items()
+        },
+    }
+    return Calibration(models["with_neighbours"], models["without_neighbours"], about)

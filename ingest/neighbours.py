@@ -1,0 +1,134 @@
+"""Neighbouring pages: documentation that is not indexed but sits next to it (the rest of a
+guide, related guides). docqa never answers from them; their section headings, embedded at
+ingest, let it recognise a question that one of them answers instead of the indexed pages.
+
+A heading's vector depends only on the model, so every heading embedded on a machine is kept
+in a per-model cache: a rebuild embeds only headings new to the machine."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.models import HEADING_JOIN
+from ingest.parse import parse
+from ingest.sources import decode, scan
+
+FILE, CACHE = "neighbours.npz", "headings.npz"
+Encode = Callable[[Sequence[str]], np.ndarray[Any, np.dtype[np.float32]]]
+Progress = Callable[[str, int, int], None]
+BATCH = 512
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Section headings of the neighbouring pages, each with its page and embedding."""
+
+    pages: tuple[str, ...]
+    headings: tuple[str, ...]
+    vectors: np.ndarray[Any, np.dtype[np.float32]]
+
+    def save(self, folder: Path) -> None:
+        """Write beside a build (atomically)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        part = folder / f"{FILE}.part"
+        names = json.dumps({"pages": self.pages, "headings": self.headings})
+        with part.open("wb") as out:
+            np.savez(out, names=np.array([names]), vectors=self.vectors)
+        os.replace(part, folder / FILE)
+
+    @classmethod
+    def load(cls, folder: Path) -> Neighbours | None:
+        """The saved neighbours, or None when the build has none."""
+        path = folder / FILE
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            names = json.loads(str(data["names"][0]))
+            vectors = np.asarray(data["vectors"], dtype=np.float32)
+        return cls(tuple(names["pages"]), tuple(names["headings"]), vectors)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What the index itself holds: a neighbouring page or heading equal to one is left out."""
+
+    hashes: Collection[str]
+    page_names: Collection[str]  # file stems of the indexed pages
+    headings: Collection[str]
+
+
+def neighbour_headings(
+    folder: Path, indexed: Indexed, max_bytes: int
+) -> tuple[list[tuple[str, str]], int]:
+    """(page id, heading path) of every section of the pages under `folder`, leaving out
+    pages that are indexed (same bytes, or a version of an indexed page: same file name) and
+    headings the index has; also says how many pages were read."""
+    found = scan(folder, max_bytes)
+    out: dict[tuple[str, str], None] = {}
+    pages = 0
+    for page_file in found.files:
+        page_id = page_file.source.id
+        if page_file.sha256 in indexed.hashes or page_id.rsplit("/", 1)[-1] in indexed.page_names:
+            continue
+        text, _ = decode(page_file.source.path.read_bytes())
+        pages += 1
+        for section in parse(text, page_id, "").sections:
+            heading = HEADING_JOIN.join(section.path)
+            if heading and heading not in indexed.headings:
+                out[(page_id, heading)] = None
+    return list(out), pages
+
+
+def embed_headings(
+    pairs: Sequence[tuple[str, str]],
+    encode: Encode,
+    cache: Path,
+    progress: Progress | None = None,
+) -> tuple[Neighbours, int]:
+    """Embed the headings through the model's cache; says how many were embedded."""
+    known = _load_cache(cache)
+    todo = sorted({h for _, h in pairs if h not in known})
+    for start in range(0, len(todo), BATCH):
+        if progress:
+            progress("embedding neighbour headings", start, len(todo))
+        batch = todo[start : start + BATCH]
+        known.update(zip(batch, encode(batch), strict=True))
+    if progress:
+        progress("embedding neighbour headings", len(todo), len(todo))
+    if todo:
+        with contextlib.suppress(OSError):  # a cache: an unwritable one only costs time
+            _save_cache(cache, known)
+    rows = [known[h] for _, h in pairs]
+    dim = len(rows[0]) if rows else 0
+    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    pages = tuple(p for p, _ in pairs)
+    return Neighbours(pages, tuple(h for _, h in pairs), vectors), len(todo)
+
+
+def _load_cache(folder: Path) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:
+    path = folder / CACHE
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            texts = json.loads(str(data["texts"][0]))
+            return dict(zip(texts, np.asarray(data["vectors"], dtype=np.float32), strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _save_cache(folder: Path, table: dict[str, np.ndarray[Any, np.dtype[np.float32]]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = sorted(table)
+    part = folder / f"{CACHE}.part"
+    with part.open("wb") as out:
+        np.savez(out, texts=np.array([json.dumps(texts)]), vectors=np.vstack([table[t] for t in texts]))
+    os.replace(part, folder / CACHE)

@@ -1,0 +1,155 @@
+"""Answer units: the sentences, list items, table rows and code blocks of each chunk, embedded
+at ingest with their heading path, so the reader scores them by meaning without a model call
+per sentence at query time."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.models import Chunk, Unit
+
+UNITS_VERSION = "1"
+VECTORS, RECORDS = "units.npz", "units.json"
+LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
+EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
+_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1\s*$", re.DOTALL | re.MULTILINE)
+_LIST_ITEM = re.compile(r"^(- |\d+\. )")
+Encode = Callable[[Sequence[str]], np.ndarray[Any, np.dtype[np.float32]]]
+Progress = Callable[[str, int, int], None]
+
+
+def split_units(text: str) -> list[tuple[str, int, str]]:
+    """A chunk's text as (unit text, paragraph, kind): whole code blocks, list items and
+    table rows, and sentences; `paragraph` is the offset where the unit's line starts."""
+    out: list[tuple[str, int, str]] = []
+    last = 0
+    for match in _FENCED.finditer(text):
+        out.extend(_prose(text[last : match.start()], last))
+        out.append((match.group(0).strip(), match.start(), "code"))
+        last = match.end()
+    out.extend(_prose(text[last:], last))
+    return out
+
+
+def _prose(text: str, offset: int) -> list[tuple[str, int, str]]:
+    units: list[tuple[str, int, str]] = []
+    for raw in text.split("\n"):
+        line, start = raw.strip(), offset
+        offset += len(raw) + 1
+        if not line or set(line) <= set("|-: "):
+            continue
+        if line.startswith("|"):
+            units.append((line, start, "row"))
+        elif _LIST_ITEM.match(line) and len(line) <= LIST_ITEM_CHARS:
+            units.append((line, start, "item"))
+        else:
+            units.extend((s.strip(), start, "sentence") for s in _SENTENCE.split(line) if s.strip())
+    return units
+
+
+def chunk_units(chunk: Chunk) -> list[Unit]:
+    """The units of one chunk, in reading order."""
+    heading = " > ".join(chunk.heading_path)
+    return [
+        Unit(chunk.id, n, paragraph, kind, text, heading)
+        for n, (text, paragraph, kind) in enumerate(split_units(chunk.text))
+    ]
+
+
+def embed_text(unit: Unit, before: Unit | None = None) -> str:
+    """What the model reads for a unit: its heading path, then the unit; a code block or
+    table row also gets the line that introduces it."""
+    intro = ""
+    if before is not None and unit.kind in ("code", "row", "item"):
+        intro = before.text + " "
+    return f"{unit.heading}: {intro}{unit.text}"[:EMBED_CHARS]
+
+
+def embed_texts(units: Sequence[Unit]) -> list[str]:
+    """The embedding text of every unit, each with the unit before it in its chunk."""
+    texts = []
+    for i, unit in enumerate(units):
+        before = units[i - 1] if i and units[i - 1].chunk_id == unit.chunk_id else None
+        texts.append(embed_text(unit, before))
+    return texts
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """Every unit of a build and its unit-length embedding, row for row."""
+
+    units: tuple[Unit, ...]
+    vectors: np.ndarray[Any, np.dtype[np.float32]]
+
+    def rows_by_chunk(self) -> dict[str, list[int]]:
+        """Chunk id -> the rows of its units, in reading order."""
+        rows: dict[str, list[int]] = {}
+        for row, unit in enumerate(self.units):
+            rows.setdefault(unit.chunk_id, []).append(row)
+        return rows
+
+    def save(self, folder: Path) -> None:
+        """Write the units and their vectors into a build's folder (atomically)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        records = [u.to_record() for u in self.units]
+        part = folder / f"{RECORDS}.part"
+        part.write_text(json.dumps({"version": UNITS_VERSION, "units": records}), "utf-8")
+        os.replace(part, folder / RECORDS)
+        part = folder / f"{VECTORS}.part"
+        with part.open("wb") as out:
+            np.savez(out, vectors=self.vectors.astype(np.float32))
+        os.replace(part, folder / VECTORS)
+
+    @classmethod
+    def load(cls, folder: Path) -> UnitIndex | None:
+        """The saved units, or None when the folder has none (or an older version)."""
+        records, vectors = folder / RECORDS, folder / VECTORS
+        if not records.is_file() or not vectors.is_file():
+            return None
+        data = json.loads(records.read_text(encoding="utf-8"))
+        if data.get("version") != UNITS_VERSION:
+            return None
+        units = tuple(Unit.from_record(r) for r in data["units"])
+        with np.load(vectors, allow_pickle=False) as saved:
+            matrix = np.asarray(saved["vectors"], dtype=np.float32)
+        return cls(units, matrix) if len(units) == len(matrix) else None
+
+    def reusable(self) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:
+        """Embedding text -> vector, to carry unchanged units into a new build."""
+        return dict(zip(embed_texts(self.units), self.vectors, strict=True))
+
+
+def build_units(
+    chunks: Iterable[Chunk],
+    encode: Encode,
+    previous: UnitIndex | None = None,
+    progress: Progress | None = None,
+    batch: int = 256,
+) -> tuple[UnitIndex, int]:
+    """Units of the chunks with their vectors; units whose text an earlier build already
+    embedded are not embedded again. Also says how many were embedded."""
+    units = [u for chunk in chunks for u in chunk_units(chunk)]
+    texts = embed_texts(units)
+    known = previous.reusable() if previous is not None else {}
+    todo = sorted({t for t in texts if t not in known})
+    fresh: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
+    for start in range(0, len(todo), batch):
+        if progress:
+            progress("embedding sentences", start, len(todo))
+        part = todo[start : start + batch]
+        fresh.update(zip(part, encode(part), strict=True))
+    if progress:
+        progress("embedding sentences", len(todo), len(todo))
+    rows = [fresh[t] if t in fresh else known[t] for t in texts]
+    dim = len(rows[0]) if rows else 0
+    matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    return UnitIndex(tuple(units), matrix), len(todo)
