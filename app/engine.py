@@ -22,7 +22,7 @@ from app.llm import (
 )
 from app.models import Answer, Citation, Hit
 from app.question import Conversation, clean_question, conversation
-from app.reader import ReaderConfig, candidates, cite, select
+from app.reader import ReaderConfig, Reading, candidates, cite, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever
 from ingest.build import OpenedBuild, open_build
@@ -82,6 +82,7 @@ class Engine:
             dense_weight=settings.dense_weight,
             lexical_weight=settings.lexical_weight,
             unit_weight=settings.unit_weight,
+            exact_weight=settings.exact_weight,
         )
 
     @property
@@ -200,10 +201,12 @@ class Engine:
 
     def _compose(self, question: str, query: Query, found: Retrieval, loaded: Loaded) -> Answer:
         hits = tuple(found.hits)
-        words = words_of(query.lexical)
-        build, lexicon = loaded.build, loaded.lexicon
-        pool = candidates(hits, found.unit_sims, build.units, loaded.rows, words, lexicon, self.reader)
-        chosen = select(pool, words, lexicon, self.reader)
+        build = loaded.build
+        reading = Reading(
+            build.units, build.chunks, found.unit_sims, words_of(query.lexical), loaded.lexicon,
+            self.reader,
+        )  # fmt: skip
+        chosen = select(candidates(hits, reading, loaded.rows), reading)
         evidence = self.evidence(query, found, loaded)
         model = self.calibration.model(build.neighbours is not None)
         probability = model.probability(evidence)

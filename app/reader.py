@@ -1,5 +1,6 @@
 """The extractive reader: the answer units of the retrieved passages, scored by meaning (their
-embedding, made at ingest) and by the question words they hold; the best leads the answer."""
+embedding, made at ingest) and by the question words they hold; the best leads the answer,
+with what it needs to be read right (the sentence it leans on, the list or block it opens)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ from dataclasses import dataclass
 from app.lexicon import Lexicon
 from app.models import Citation, Hit, Passage
 from app.retrieve import Vector
+from ingest.models import Chunk, Unit
 from ingest.units import UnitIndex
 
 # Sentences that point elsewhere instead of saying something: references to other pages and
 # sentences about the document itself. Documentation is full of them in every domain.
 _NAVIGATION = re.compile(
-    r"^(for (more )?(information|details)\b|for (a|an|the) (list|table|overview|example|"
-    r"description|summary|introduction)\b|to learn (more|about|how)\b|learn more\b|see also\b|"
-    r"(this|the following|these) (topic|section|page|chapter|guide|document|tutorial)s?\b|"
-    r"before you (proceed|begin|start)\b|in this (topic|section|page|chapter|guide)\b)",
+    r"^(for (\w+ ){0,3}(information|details)\b|for (a|an|the) (\w+ ){0,2}(list|table|overview|"
+    r"example|description|summary|introduction)\b|to learn (more|about|how)\b|learn more\b|"
+    r"see also\b|see\s|(this|the following|these) (topic|section|page|chapter|guide|document|"
+    r"tutorial)s?\b|before you (proceed|begin|start)\b|in this (topic|section|page|chapter|"
+    r"guide)\b)",
     re.IGNORECASE,
 )
 # A sentence opening with one of these leans on the one before ("These include PCI, ...").
-_ANAPHOR = re.compile(r"^(These|This|They|Those|Such|It|For example|E\.g\.)\b")
+_ANAPHOR = re.compile(r"^(These|This|They|Those|Such|It|For example|E\.g\.|However)\b")
+# A sentence that introduces what follows it: a list, a table or an example block.
+_INTRO = re.compile(r"(:\s*$|\bthe following\b|\bfollowing (example|policy|command)\b)", re.I)
 _LIST = re.compile(r"^(- |\d+\. |\|)")
+MAX_LIST = 200  # list items read past a list's opening line, at most
 
 
 @dataclass(frozen=True)
@@ -35,27 +41,124 @@ class ReaderConfig:
     rank_decay: float = 0.15  # each page further down the ranking costs this share
     navigation_factor: float = 0.4  # a sentence that only points elsewhere
     label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
-    keep_ratio: float = 0.75  # units scoring at least this share of the best may join it
+    code_factor: float = 0.6  # a code block on its own (it comes along with its intro)
+    keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
     other_page_ratio: float = 0.9  # ... from another page, only this close, or with new words
     max_units: int = 5
     max_chars: int = 1200
+    max_items: int = 15  # list items or table rows brought along by the line opening them
     pages: int = 3
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One answer unit of a retrieved passage, scored against the question."""
+    """One answer unit, scored against the question."""
 
     row: int
-    text: str
-    kind: str
-    position: int
-    paragraph: int
+    unit: Unit
     passage: Passage
     hit_rank: int
     sim: float
     coverage: float
     score: float
+
+    @property
+    def text(self) -> str:
+        """The unit's text."""
+        return self.unit.text
+
+    @property
+    def kind(self) -> str:
+        """"sentence", "item", "row" or "code"."""
+        return self.unit.kind
+
+
+class Reading:
+    """The units of a build in reading order, scored for one question."""
+
+    def __init__(
+        self,
+        units: UnitIndex,
+        chunks: Mapping[str, Chunk],
+        sims: Vector,
+        words: Sequence[str],
+        lexicon: Lexicon,
+        config: ReaderConfig,
+    ) -> None:
+        self.units, self.chunks, self.sims = units, chunks, sims
+        self.words, self.lexicon, self.config = words, lexicon, config
+
+    def candidate(self, row: int, rank: int, passage: Passage | None = None) -> Candidate:
+        """A unit scored: cosine plus weighted word coverage, discounted by page rank, for
+        navigation sentences, labels and code blocks on their own."""
+        cfg, unit = self.config, self.units.units[row]
+        cover = self.lexicon.coverage(self.words, unit.text, unit.heading, cfg.heading_share)
+        score = (float(self.sims[row]) + cfg.lexical_weight * cover) / (1 + cfg.rank_decay * rank)
+        if is_navigation(unit.text):
+            score *= cfg.navigation_factor
+        elif is_label(unit.text, unit.kind):
+            score *= cfg.label_factor
+        elif unit.kind == "code":
+            score *= cfg.code_factor
+        passage = passage or Passage(self.chunks[unit.chunk_id])
+        return Candidate(row, unit, passage, rank, float(self.sims[row]), cover, score)
+
+    def step(self, row: int, direction: int) -> int | None:
+        """The next (or previous) unit of the same page in reading order, past headings."""
+        page = self.chunks[self.units.units[row].chunk_id].page_id
+        row += direction
+        while 0 <= row < len(self.units.units):
+            unit = self.units.units[row]
+            if self.chunks[unit.chunk_id].page_id != page:
+                return None
+            if unit.kind != "heading":
+                return row
+            row += direction
+        return None
+
+    def near(self, c: Candidate, row: int | None) -> Candidate | None:
+        """The unit at `row` as a candidate ranked like `c`."""
+        return None if row is None else self.candidate(row, c.hit_rank)
+
+    def follow_on(self, lead: Candidate) -> list[Candidate]:
+        """What a unit needs after it: the code block, list items or rows it introduces, or
+        the next sentence of its paragraph when that one leans on it."""
+        nxt = self.near(lead, self.step(lead.row, 1))
+        if nxt is None:
+            return []
+        if nxt.kind == "code" and _INTRO.search(lead.text):
+            return [nxt]
+        if lead.text.rstrip().endswith(":"):
+            items: list[Candidate] = []
+            while nxt is not None and nxt.kind in ("item", "row") and len(items) < MAX_LIST:
+                items.append(nxt)
+                nxt = self.near(lead, self.step(nxt.row, 1))
+            if len(items) > self.config.max_items:  # a long list: the items that match best
+                keep = sorted(items, key=lambda c: -c.score)[: self.config.max_items]
+                items = sorted(keep, key=lambda c: c.row)
+            return items
+        same = nxt.unit.chunk_id == lead.unit.chunk_id and nxt.unit.paragraph == lead.unit.paragraph
+        return [nxt] if same and _ANAPHOR.match(nxt.text) else []
+
+    def lean_back(self, unit: Candidate) -> list[Candidate]:
+        """What a unit needs before it: the sentence it leans on ("This includes ..."), or
+        the line that introduces its code block, list item or row."""
+        prev = self.near(unit, self.step(unit.row, -1))
+        if prev is None:
+            return []
+        if unit.kind == "sentence":
+            same = prev.unit.chunk_id == unit.unit.chunk_id
+            lean = same and prev.unit.paragraph == unit.unit.paragraph and prev.kind == "sentence"
+            return [prev] if lean and _ANAPHOR.match(unit.text) else []
+        if unit.kind == "code":
+            return [prev] if prev.kind == "sentence" else []
+        while prev is not None and prev.kind in ("item", "row"):
+            prev = self.near(unit, self.step(prev.row, -1))
+        return [prev] if prev is not None and prev.text.rstrip().endswith(":") else []
+
+    def expand(self, unit: Candidate) -> list[Candidate]:
+        """A unit with what it needs before and after it."""
+        return [*self.lean_back(unit), unit, *self.follow_on(unit)]
 
 
 def is_navigation(text: str) -> bool:
@@ -68,109 +171,74 @@ def is_label(text: str, kind: str) -> bool:
     return kind == "sentence" and (len(text) < 25 or text.rstrip()[-1:] not in ".:?!)")
 
 
-def candidates(
-    hits: Sequence[Hit],
-    sims: Vector,
-    units: UnitIndex,
-    rows: Mapping[str, list[int]],
-    words: Sequence[str],
-    lexicon: Lexicon,
-    config: ReaderConfig,
-) -> list[Candidate]:
-    """Every unit of the top pages' passages, scored: cosine plus weighted word coverage,
-    discounted by page rank, for navigation sentences and for labels."""
+def candidates(hits: Sequence[Hit], reading: Reading, rows: Mapping[str, list[int]]) -> list[Candidate]:
+    """Every unit of the top pages' passages, scored."""
     out: list[Candidate] = []
-    for rank, hit in enumerate(hits[: config.pages]):
+    for rank, hit in enumerate(hits[: reading.config.pages]):
         for passage in hit.passages:
             for row in rows.get(passage.chunk_id, ()):
-                unit = units.units[row]
-                cover = lexicon.coverage(words, unit.text, unit.heading, config.heading_share)
-                score = (float(sims[row]) + config.lexical_weight * cover) / (
-                    1 + config.rank_decay * rank
-                )
-                if is_navigation(unit.text):
-                    score *= config.navigation_factor
-                elif is_label(unit.text, unit.kind):
-                    score *= config.label_factor
-                out.append(
-                    Candidate(
-                        row, unit.text, unit.kind, unit.position, unit.paragraph, passage,
-                        rank, float(sims[row]), cover, score,
-                    )
-                )  # fmt: skip
+                if reading.units.units[row].kind != "heading":
+                    out.append(reading.candidate(row, rank, passage))
     return out
 
 
-def follow_on(lead: Candidate, pool: Sequence[Candidate], max_items: int = 8) -> list[Candidate]:
-    """What a unit needs after it to be read right: the list items, rows or code block its
-    colon introduces, or the next sentence of its paragraph when that one leans on it."""
-    after = sorted(
-        (c for c in pool if c.passage.chunk_id == lead.passage.chunk_id and c.position > lead.position),
-        key=lambda c: c.position,
-    )
-    if not lead.text.rstrip().endswith(":"):
-        nxt = after[0] if after else None
-        if nxt is not None and nxt.paragraph == lead.paragraph and _ANAPHOR.match(nxt.text):
-            return [nxt]
-        return []
-    if after and after[0].kind == "code":
-        return [after[0]]
-    items: list[Candidate] = []
-    for c in after:
-        if c.kind not in ("item", "row"):
-            break
-        items.append(c)
-    if len(items) > max_items:
-        keep = sorted(items, key=lambda c: (-c.score, c.position))[:max_items]
-        items = sorted(keep, key=lambda c: c.position)
-    return items
-
-
-def select(
-    pool: Sequence[Candidate], words: Sequence[str], lexicon: Lexicon, config: ReaderConfig
-) -> list[Candidate]:
+def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
     """The answer's units: the best one first, then those close to it that add something
     (another page only when it is as good or holds question words the others lack), each
     with what it needs to be read right; within the length budget."""
+    cfg, lexicon, words = reading.config, reading.lexicon, reading.words
     ranked = sorted(pool, key=lambda c: -c.score)
     if not ranked or ranked[0].score <= 0:
         return []
     best = ranked[0]
-    chosen: list[Candidate] = [best, *follow_on(best, pool)]
+    chosen: list[Candidate] = _fresh(reading.expand(best), [])
+    start = chosen[0]
     covered = lexicon.covered(words, " ".join(c.text for c in chosen))
+    picked = 1
     for c in ranked[1:]:
-        if len(chosen) >= config.max_units or c.score < config.keep_ratio * best.score:
+        if picked >= cfg.max_units or c.score < cfg.keep_ratio * best.score:
             break
         if any(c.row == x.row or _similar(c.text, x.text) for x in chosen):
             continue
         new_words = lexicon.covered(words, c.text) - covered
         if c.passage.page_id != best.passage.page_id and not (
-            c.score >= config.other_page_ratio * best.score or new_words
+            c.score >= cfg.other_page_ratio * best.score or new_words
         ):
             continue
-        extra = [u for u in follow_on(c, pool) if all(u.row != x.row for x in chosen)]
-        size = sum(len(x.text) for x in [*chosen, c, *extra])
-        if size > config.max_chars and not extra:
+        group = _fresh(reading.expand(c), chosen)
+        size = sum(len(x.text) for x in [*chosen, *group] if x.kind != "code")
+        if size > cfg.max_chars and len(group) == 1:
             continue
-        chosen.extend([c, *extra])
+        chosen.extend(group)
         covered |= new_words
-    return order(chosen)
+        picked += 1
+    return order(chosen, start)
 
 
-def order(chosen: Sequence[Candidate]) -> list[Candidate]:
-    """The lead unit's passage first, from the lead on; then the other passages by their
-    best unit; reading order inside a passage."""
+def _fresh(group: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The group without units already chosen (or repeated by chunk overlap)."""
+    seen = {c.row for c in chosen} | {c.text for c in chosen}
+    out = []
+    for c in group:
+        if c.row not in seen and c.text not in seen:
+            out.append(c)
+            seen |= {c.row, c.text}
+    return out
+
+
+def order(chosen: Sequence[Candidate], lead: Candidate) -> list[Candidate]:
+    """The lead's page first, from the lead on; then the other pages by their best unit;
+    reading order inside a page."""
     if not chosen:
         return []
-    lead = chosen[0]
     groups: dict[str, list[Candidate]] = {}
     for c in chosen:
-        groups.setdefault(c.passage.chunk_id, []).append(c)
-    first = sorted(groups.pop(lead.passage.chunk_id), key=lambda c: c.position)
-    head = [c for c in first if c.position >= lead.position]
-    tail = [c for c in first if c.position < lead.position]
+        groups.setdefault(c.passage.page_id, []).append(c)
+    first = sorted(groups.pop(lead.passage.page_id), key=lambda c: c.row)
+    head = [c for c in first if c.row >= lead.row]
+    tail = [c for c in first if c.row < lead.row]
     rest = sorted(groups.values(), key=lambda g: -max(c.score for c in g))
-    return head + tail + [c for g in rest for c in sorted(g, key=lambda c: c.position)]
+    return head + tail + [c for g in rest for c in sorted(g, key=lambda c: c.row)]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -207,11 +275,9 @@ def _join(parts: list[str]) -> list[str]:
     paragraphs: list[str] = []
     for part in parts:
         block = part.startswith("```") or bool(_LIST.match(part))
-        if paragraphs and not block and not _LIST.match(paragraphs[-1]) and not (
-            paragraphs[-1].startswith("```")
-        ):
+        last = paragraphs[-1] if paragraphs else ""
+        if paragraphs and not block and not _LIST.match(last) and not last.startswith("```"):
             paragraphs[-1] += " " + part
         else:
             paragraphs.append(part)
     return paragraphs
-

@@ -394,34 +394,28 @@ def serve(settings: Settings, port: int) -> None:
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Questions file (default: eval/tune.jsonl).",
+    help="Questions file (default: eval/tune.jsonl; never the test file).",
 )
 @common
 @click.pass_obj
 def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool) -> None:
-    """Fit fusion weights and refusal thresholds on the tuning split; report both splits."""
+    """Fit the fusion weights on the tuning file (refusal is fitted by `docqa calibrate`)."""
     from app.engine import Engine
     from eval.questions import TUNE_QUESTIONS, load_questions
-    from eval.tune import observe, tune_fusion, tune_refusal, without_refusal
+    from eval.tune import prepare, tune_fusion
 
     progress = TqdmProgress(quiet)
     with user_errors():
-        items = load_questions(questions or TUNE_QUESTIONS)
         engine = Engine(settings)
-        result = {
-            "fusion": tune_fusion(engine, items),
-            "refusal": tune_refusal(observe(without_refusal(engine), items, progress)),
-        }
+        asked = prepare(engine, load_questions(questions or TUNE_QUESTIONS), progress)
+        result = tune_fusion(engine, asked, progress)
     progress.close()
-    fusion, refusal = result["fusion"], result["refusal"]
     emit(
         result,
         as_json,
-        f"fusion weights (best on tune): {fusion['best']}\n"
-        f"refusal thresholds (fit on tune): {refusal['thresholds']}\n"
-        f"synonym similarity (fit on tune): {refusal['synonym_similarity']}\n"
-        f"  tune: {refusal['tune']}\n  test: {refusal['test']}\n"
-        "Set them as DOCQA_* variables, or as the defaults in docqa/settings.py.",
+        f"best on {result['questions']} answerable tuning questions: {result['best']} "
+        f"(MRR@10 {result['mrr@10']}; now {result['current']['mrr@10']}). Set them as "
+        "DOCQA_* variables, or as the defaults in docqa/settings.py.",
     )
 
 

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=2.0, ge=0)
     unit_weight: float = Field(default=1.0, ge=0)
+    exact_weight: float = Field(default=1.0, ge=0)  # a chunk naming the question's identifier
     # The refusal model (`docqa calibrate`); unset: the one shipped in app/calibration.json.
     calibration: Path | None = None
     max_question_chars: int = Field(default=2000, ge=50)

@@ -12,14 +12,14 @@ import importlib
 import inspect
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.lexicon import words_of
+from app.lexicon import Lexicon, words_of
 from app.refusal import Calibration, Evidence, RefusalModel, gather
 from ingest.lexical import STOPWORDS
 from ingest.models import HEADING_JOIN
@@ -60,6 +60,31 @@ class Sizes:
     neighbour_headings: int = 800
     neighbour_sentences: int = 1500
     general: int = 400
+    # Users add words the pages never use (a tool, an error, their own story): this share of
+    # every kind of pseudo-question gets 1 to `most_extra` such words.
+    extra_share: float = 0.5
+    most_extra: int = 6
+
+
+def add_context(text: str, pool: Sequence[str], sizes: Sizes, rng: random.Random) -> str:
+    """The query with, for `extra_share` of queries, a few words the pages never use put in
+    at random places."""
+    if not pool or rng.random() >= sizes.extra_share:
+        return text
+    words = text.split()
+    for _ in range(rng.randint(1, sizes.most_extra)):
+        words.insert(rng.randint(0, len(words)), rng.choice(pool))
+    return " ".join(words)
+
+
+def foreign_words(texts: Iterable[str], lexicon: Lexicon, most: int = 5000) -> list[str]:
+    """Plain words of the texts that the pages never use, most frequent first."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in re.findall(r"[A-Za-z]{3,}", text):
+            if word.lower() not in lexicon.idf:
+                counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda w: -counts[w])[:most]
 
 
 def keyword_query(text: str, rng: random.Random) -> str:
@@ -80,7 +105,8 @@ def heading_query(heading: str, rng: random.Random) -> str:
 
 
 def indexed_pseudo(loaded: Loaded, rng: random.Random) -> list[Pseudo]:
-    """Positives: every indexed sentence (hidden) as a keyword query, every heading."""
+    """Positives: every indexed sentence as a keyword query, every heading as a question;
+    each hidden from the pages (the rest of its section must answer it)."""
     units = loaded.build.units.units
     rows_of: dict[str, list[int]] = {}
     for row, unit in enumerate(units):
@@ -90,8 +116,11 @@ def indexed_pseudo(loaded: Loaded, rng: random.Random) -> list[Pseudo]:
         for u in units
         if u.kind == "sentence" and len(u.text.split()) >= 6
     ]
-    headings = dict.fromkeys(u.heading for u in units)
-    out += [Pseudo(heading_query(h, rng), True, "indexed heading") for h in headings]
+    headings = [u.text for u in units if u.kind == "heading"]
+    out += [
+        Pseudo(heading_query(h, rng), True, "indexed heading", tuple(rows_of[h]))
+        for h in dict.fromkeys(headings)
+    ]
     return out
 
 
@@ -222,6 +251,8 @@ def calibrate(
     if neighbours_folder is not None:
         items += neighbour_pseudo(loaded, neighbours_folder, sizes, rng, max_bytes)
     items += general_pseudo(sizes, rng)
+    pool = foreign_words([*(p.text for p in items if not p.answerable)], loaded.lexicon)
+    items = [replace(p, text=add_context(p.text, pool, sizes, rng)) for p in items]
     evidence = measure(engine, loaded, items, progress)
     labels = [p.answerable for p in items]
     has_neighbours = loaded.build.neighbours is not None

@@ -124,7 +124,7 @@ class Unit:
     chunk_id: str
     position: int  # order within the chunk
     paragraph: int  # offset of the unit's line in the chunk text: one paragraph, one offset
-    kind: str  # "sentence", "item", "row" or "code"
+    kind: str  # "heading", "sentence", "item", "row" or "code"
     text: str
     heading: str  # the chunk's heading path, " > "-joined
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ingest.models import Chunk, Unit
 
-UNITS_VERSION = "1"
+UNITS_VERSION = "3"
 VECTORS, RECORDS = "units.npz", "units.json"
 LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
 EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
@@ -57,29 +57,43 @@ def _prose(text: str, offset: int) -> list[tuple[str, int, str]]:
 
 
 def chunk_units(chunk: Chunk) -> list[Unit]:
-    """The units of one chunk, in reading order."""
-    heading = " > ".join(chunk.heading_path)
+    """The units of one chunk: its heading path (never quoted, but matched like the
+    neighbouring pages' headings are), then its text in reading order."""
+    heading = chunk.heading
+    parts = [(heading, -1, "heading"), *split_units(chunk.text)]
     return [
         Unit(chunk.id, n, paragraph, kind, text, heading)
-        for n, (text, paragraph, kind) in enumerate(split_units(chunk.text))
+        for n, (text, paragraph, kind) in enumerate(parts)
     ]
 
 
-def embed_text(unit: Unit, before: Unit | None = None) -> str:
-    """What the model reads for a unit: its heading path, then the unit; a code block or
-    table row also gets the line that introduces it."""
-    intro = ""
-    if before is not None and unit.kind in ("code", "row", "item"):
-        intro = before.text + " "
+def embed_text(unit: Unit, context: str = "") -> str:
+    """What the model reads for a unit: its heading path, then the unit, after the line
+    that introduces it when it is a list item, table row or code block. A heading unit is
+    the path alone."""
+    if unit.kind == "heading":
+        return unit.text[:EMBED_CHARS]
+    intro = f"{context} " if context else ""
     return f"{unit.heading}: {intro}{unit.text}"[:EMBED_CHARS]
 
 
 def embed_texts(units: Sequence[Unit]) -> list[str]:
-    """The embedding text of every unit, each with the unit before it in its chunk."""
+    """The embedding text of every unit: an item, row or code block is read after what
+    introduces it in its chunk (a list's opening line, a table's header row, the sentence
+    before a block)."""
     texts = []
-    for i, unit in enumerate(units):
-        before = units[i - 1] if i and units[i - 1].chunk_id == unit.chunk_id else None
-        texts.append(embed_text(unit, before))
+    intro, header, chunk = "", "", ""
+    for unit in units:
+        if unit.chunk_id != chunk:
+            intro, header, chunk = "", "", unit.chunk_id
+        context = {"item": intro, "row": header or intro, "code": intro}.get(unit.kind, "")
+        texts.append(embed_text(unit, context))
+        if unit.kind == "row":
+            header = header or unit.text
+        else:
+            header = ""
+        if unit.kind in ("sentence", "code"):
+            intro = unit.text
     return texts
 
 
