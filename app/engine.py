@@ -21,10 +21,10 @@ from app.llm import (
     top_passages,
 )
 from app.models import Answer, Citation, Hit
-from app.question import Conversation, clean_question, conversation
+from app.question import Conversation, clean_question, conversation, leans_back
 from app.reader import ReaderConfig, Reading, candidates, cite, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
-from app.retrieve import FusionConfig, Query, Retrieval, Retriever
+from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from ingest.build import OpenedBuild, open_build
 from ingest.store import IndexStore
 
@@ -123,23 +123,36 @@ class Engine:
         retriever = Retriever(build, self.fusion)
         return Loaded(build, retriever, lexicon, build.units.rows_by_chunk())
 
-    def query(self, question: str, chat: Conversation) -> Query:
-        """The question as retrieval searches it: a follow-up is read with the whole
-        conversation (its embedding blended with the conversation's, its words joined to the
-        earlier questions', the last answer's pages favoured)."""
+    def query(self, question: str, chat: Conversation, loaded: Loaded) -> Query:
+        """The question as retrieval searches it. In a conversation it is read two ways: on
+        its own, and with the whole conversation (its embedding blended with the
+        conversation's, its words joined to the earlier questions', the last answer's pages
+        favoured). A question that does not read as a continuation and that the pages answer
+        on its own (by the refusal model) is a new topic, read on its own."""
         if not chat.earlier:
             return Query(question, question, self.embedder.encode([question])[0])
         whole = chat.text(question)
         vectors = self.embedder.encode([question, whole])
+        alone = Query(question, question, vectors[0])
+        sims = loaded.build.units.vectors @ alone.vector
+        if not leans_back(question) and self.answerable(alone, sims, loaded):
+            return alone
         blended = vectors[0] + vectors[1]
-        blended = blended / (np.linalg.norm(blended) or 1.0)
-        return Query(question, whole, blended.astype(np.float32), chat.cited)
+        blended = (blended / (np.linalg.norm(blended) or 1.0)).astype(np.float32)
+        return Query(question, whole, blended, chat.cited)
+
+    def answerable(self, query: Query, sims: Vector, loaded: Loaded) -> bool:
+        """Whether the refusal model would let the pages answer this reading."""
+        evidence = self.evidence(query, sims, loaded)
+        model = self.calibration.model(loaded.build.neighbours is not None)
+        return model.probability(evidence) >= model.threshold
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
         with self.store.guard():
             loaded = self.load()
-            return loaded.retriever.search(self.query(question, Conversation()), k or self.settings.k)
+            query = self.query(question, Conversation(), loaded)
+            return loaded.retriever.search(query, k or self.settings.k)
 
     def ask(self, question: str, history: History = (), k: int | None = None) -> Answer:
         """Answer a question from the pages, with citations, or refuse."""
@@ -158,7 +171,7 @@ class Engine:
         with self.store.guard():  # a lost server becomes IndexUnavailableError, with its fix
             loaded = self.load()
             mark = time.perf_counter()
-            query = self.query(cleaned.text, chat)
+            query = self.query(cleaned.text, chat, loaded)
             embed_ms = (time.perf_counter() - mark) * 1000
             found = loaded.retriever.search(query, k or self.settings.k)
         mark = time.perf_counter()
@@ -193,11 +206,12 @@ class Engine:
             return replace(extractive, warnings=(*extractive.warnings, note))
         return replace(extractive, text=text, citations=citations, mode="llm")
 
-    def evidence(self, query: Query, found: Retrieval, loaded: Loaded) -> Evidence:
-        """What the refusal decision reads about a question."""
+    def evidence(self, query: Query, sims: Vector, loaded: Loaded) -> Evidence:
+        """What the refusal decision reads about a question (`sims`: its cosine to every
+        answer unit)."""
         build = loaded.build
         words = words_of(query.lexical)
-        return gather(words, found.unit_sims, build.units, loaded.lexicon, build.neighbours, query.vector)
+        return gather(words, sims, build.units, loaded.lexicon, build.neighbours, query.vector)
 
     def _compose(self, question: str, query: Query, found: Retrieval, loaded: Loaded) -> Answer:
         hits = tuple(found.hits)
@@ -207,7 +221,7 @@ class Engine:
             self.reader,
         )  # fmt: skip
         chosen = select(candidates(hits, reading, loaded.rows), reading)
-        evidence = self.evidence(query, found, loaded)
+        evidence = self.evidence(query, found.unit_sims, loaded)
         model = self.calibration.model(build.neighbours is not None)
         probability = model.probability(evidence)
         signals = {

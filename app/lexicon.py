@@ -71,6 +71,11 @@ class Lexicon:
                 found += heading_share * self.weight(w)
         return found / total
 
+    def share(self, part: Iterable[str], words: Sequence[str]) -> float:
+        """The IDF weight of `part` as a share of the weight of `words`."""
+        total = sum(self.weight(w) for w in words)
+        return sum(self.weight(w) for w in part) / total if total else 0.0
+
     def covered(self, words: Sequence[str], text: str) -> set[str]:
         """The words found in the text, by stem."""
         body = stems(text)

@@ -8,6 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.models import Answer
+from ingest.lexical import tokenize
+
+# How English marks a question that continues a conversation: an opening that links it to
+# what came before, or (in a short question) a word that points back to it.
+_CONTINUES = re.compile(
+    r"^(and|also|but|so|then|ok|okay|what about|how about|what if|same|why|why not|is there)\b",
+    re.IGNORECASE,
+)
+_POINTS_BACK = re.compile(
+    r"\b(it|its|that|this|these|those|they|them|their|there|one|ones|he|she|the same)\b",
+    re.IGNORECASE,
+)
+SHORT = 8  # tokens: a question this short that points back leans on the conversation
 
 
 class EmptyQuestionError(ValueError):
@@ -48,6 +61,14 @@ class Conversation:
     def text(self, question: str) -> str:
         """The whole conversation as one query: the earlier questions, then this one."""
         return " ".join([*self.earlier, question])
+
+
+def leans_back(question: str) -> bool:
+    """True when a question reads as part of a conversation ("and from the CLI?", "is there
+    a better way to handle that?")."""
+    text = question.strip()
+    short = len(tokenize(text)) <= SHORT
+    return bool(_CONTINUES.match(text)) or (short and bool(_POINTS_BACK.search(text)))
 
 
 def conversation(history: Sequence[str | Answer]) -> Conversation:

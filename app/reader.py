@@ -43,7 +43,8 @@ class ReaderConfig:
     label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
     code_factor: float = 0.6  # a code block on its own (it comes along with its intro)
     keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
-    other_page_ratio: float = 0.9  # ... from another page, only this close, or with new words
+    other_page_ratio: float = 0.9  # ... from another page, only this close,
+    other_page_words: float = 0.25  # ... or holding this share of the question's words anew
     max_units: int = 5
     max_chars: int = 1200
     max_items: int = 15  # list items or table rows brought along by the line opening them
@@ -202,7 +203,8 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
             continue
         new_words = lexicon.covered(words, c.text) - covered
         if c.passage.page_id != best.passage.page_id and not (
-            c.score >= cfg.other_page_ratio * best.score or new_words
+            c.score >= cfg.other_page_ratio * best.score
+            or lexicon.share(new_words, words) >= cfg.other_page_words
         ):
             continue
         group = _fresh(reading.expand(c), chosen)

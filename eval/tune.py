@@ -44,7 +44,8 @@ def prepare(engine: Engine, questions: Sequence[Question], progress: Progress) -
         earlier: list[Answer] = []
         for turn in q.history:
             earlier.append(engine.ask(turn, earlier))
-        out.append(Asked(q.id, engine.query(q.question, conversation(earlier)), q.expected_pages))
+        query = engine.query(q.question, conversation(earlier), engine.load())
+        out.append(Asked(q.id, query, q.expected_pages))
         progress("preparing", n, len(answerable))
     return out
 
