@@ -144,8 +144,7 @@ class Engine:
     def answerable(self, query: Query, sims: Vector, loaded: Loaded) -> bool:
         """Whether the refusal model would let the pages answer this reading."""
         evidence = self.evidence(query, sims, loaded)
-        model = self.calibration.model(loaded.build.neighbours is not None)
-        return model.probability(evidence) >= model.threshold
+        return self.calibration.model(loaded.build.neighbours is not None).answers(evidence)
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
@@ -228,7 +227,7 @@ class Engine:
             "p_answerable": probability,
             **dict(zip(model.features, evidence.values(model.features), strict=True)),
         }
-        if probability < model.threshold or not chosen:
+        if not model.answers(evidence) or not chosen:
             why = reasons(evidence, model) if chosen else ["no passage matches the question"]
             return Answer(
                 question, REFUSAL, True, related=related(hits), hits=hits, signals=signals,

@@ -88,6 +88,9 @@ class RefusalModel:
     means: tuple[float, ...]
     scales: tuple[float, ...]
     threshold: float = 0.5
+    # Below this similarity nothing is answered: fewer than 1 in 100 questions made from the
+    # pages themselves are this far from every passage.
+    min_similarity: float = 0.0
 
     def contributions(self, evidence: Evidence) -> dict[str, float]:
         """Each feature's push on the log-odds (negative: toward refusing)."""
@@ -103,6 +106,12 @@ class RefusalModel:
         """Calibrated probability that the pages hold the answer."""
         z = self.bias + sum(self.contributions(evidence).values())
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def answers(self, evidence: Evidence) -> bool:
+        """The decision: close enough in meaning, and likely enough to be answered."""
+        if evidence.similarity < self.min_similarity:
+            return False
+        return self.probability(evidence) >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,9 @@ def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
     pushed the decision toward refusing, strongest first."""
     pushes = sorted(model.contributions(evidence).items(), key=lambda kv: kv[1])
     said = []
+    if evidence.similarity < model.min_similarity:
+        said.append(_REASONS["similarity"](evidence))
+        pushes = [(n, p) for n, p in pushes if n != "similarity"]
     for name, push in pushes:
         if push < 0:
             said.append(_REASONS[name](evidence))

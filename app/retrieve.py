@@ -31,13 +31,13 @@ def identifiers(query: str) -> list[str]:
 class FusionConfig:
     """Weights of the fusion; `docqa tune` fits them on the tuning file."""
 
-    dense_weight: float = 1.0
-    lexical_weight: float = 2.0
+    dense_weight: float = 0.0
+    lexical_weight: float = 1.0
     unit_weight: float = 1.0
     # Pages the last answer cited, for a follow-up: one rank-one vote, times this weight.
     prior_weight: float = 1.0
     rrf_k: int = 60
-    exact_weight: float = 1.0
+    exact_weight: float = 0.0
     depth: int = 40
     passages_per_page: int = 3
 

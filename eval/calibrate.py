@@ -207,9 +207,14 @@ def _without(neighbours: Neighbours | None, page: str) -> Neighbours | None:
     )
 
 
+FLOOR_QUANTILE = 0.01  # of the positives' similarity: below it, nothing is answered
+
+
 def fit(evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence[str]) -> RefusalModel:
     """Logistic regression on standardised features, both classes weighted equally; the
-    decision threshold is 0.5, the point where either answer is as likely."""
+    decision threshold is 0.5, the point where either answer is as likely. A similarity
+    floor (the positives' 1st percentile) refuses what is far from every passage, however
+    the other features fall."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([e.values(features) for e in evidence], dtype=np.float64)
@@ -218,12 +223,15 @@ def fit(evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence
     scales[scales == 0] = 1.0
     model = LogisticRegression(class_weight="balanced", max_iter=1000)
     model.fit((x - means) / scales, y)
+    positives = [e.similarity for e, label in zip(evidence, labels, strict=True) if label]
+    floor = float(np.quantile(positives, FLOOR_QUANTILE)) if positives else 0.0
     return RefusalModel(
         features=tuple(features),
         weights=tuple(round(float(w), 6) for w in model.coef_[0]),
         bias=round(float(model.intercept_[0]), 6),
         means=tuple(round(float(m), 6) for m in means),
         scales=tuple(round(float(s), 6) for s in scales),
+        min_similarity=round(floor, 6),
     )
 
 
@@ -234,7 +242,7 @@ def figures(
     out: dict[str, dict[str, Any]] = {}
     for source in dict.fromkeys(p.source for p in items):
         chosen = [e for e, p in zip(evidence, items, strict=True) if p.source == source]
-        refused = sum(model.probability(e) < model.threshold for e in chosen)
+        refused = sum(not model.answers(e) for e in chosen)
         out[source] = {"n": len(chosen), "refused": round(refused / len(chosen), 3)}
     return out
 

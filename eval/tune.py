@@ -76,9 +76,14 @@ def tune_fusion(engine: Engine, asked: Sequence[Asked], progress: Progress) -> d
         retriever.config = original
     current = tuple(getattr(original, name) for name in names)
     best = max(scores, key=lambda c: (round(scores[c], 6), c == current))
+    ranked = sorted(scores, key=lambda c: -scores[c])[:10]
     return {
         "best": dict(zip(names, best, strict=True)),
+        "top": [{**dict(zip(names, c, strict=True)), "mrr@10": round(scores[c], 4)} for c in ranked],
         "mrr@10": round(scores[best], 4),
-        "current": {"weights": dict(zip(names, current, strict=True)), "mrr@10": round(scores.get(current, mrr(engine, asked)), 4)},
+        "current": {
+            "weights": dict(zip(names, current, strict=True)),
+            "mrr@10": round(scores.get(current, mrr(engine, asked)), 4),
+        },
         "questions": len(asked),
     }
