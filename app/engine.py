@@ -26,7 +26,7 @@ from app.reader import ReaderConfig, Reading, candidates, cite, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from ingest.build import OpenedBuild, open_build
-from ingest.store import IndexStore
+from ingest.store import IndexInfo, IndexStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -48,7 +48,7 @@ class Loaded:
     rows: dict[str, list[int]]
 
     @property
-    def info(self):  # type: ignore[no-untyped-def]  # IndexInfo, kept for callers
+    def info(self) -> IndexInfo:
         """What built the index."""
         return self.build.info
 
@@ -174,7 +174,9 @@ class Engine:
             embed_ms = (time.perf_counter() - mark) * 1000
             found = loaded.retriever.search(query, k or self.settings.k)
         mark = time.perf_counter()
-        answer = replace(self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings)
+        answer = replace(
+            self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings
+        )
         if self.settings.answer_mode == "llm" and not answer.refused:
             answer = yield from self._generate(cleaned.text, answer)
         else:

@@ -70,7 +70,7 @@ class Candidate:
 
     @property
     def kind(self) -> str:
-        """"sentence", "item", "row" or "code"."""
+        """ "sentence", "item", "row" or "code"."""
         return self.unit.kind
 
 
@@ -172,7 +172,9 @@ def is_label(text: str, kind: str) -> bool:
     return kind == "sentence" and (len(text) < 25 or text.rstrip()[-1:] not in ".:?!)")
 
 
-def candidates(hits: Sequence[Hit], reading: Reading, rows: Mapping[str, list[int]]) -> list[Candidate]:
+def candidates(
+    hits: Sequence[Hit], reading: Reading, rows: Mapping[str, list[int]]
+) -> list[Candidate]:
     """Every unit of the top pages' passages, scored."""
     out: list[Candidate] = []
     for rank, hit in enumerate(hits[: reading.config.pages]):

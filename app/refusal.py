@@ -169,10 +169,15 @@ def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
 
 
 _REASONS = {
-    "similarity": lambda e: "no passage of the pages is close in meaning to the question "
-    f"(best match {e.similarity:.2f})",
-    "coverage": lambda e: "the closest passages hold few of the question's words "
-    f"({e.coverage:.0%} of their weight)",
-    "neighbour_margin": lambda e: "a page that is not indexed matches it better: "
-    f'"{e.neighbour_heading}" ({e.neighbour_page})',
+    "similarity": lambda e: (
+        "no passage of the pages is close in meaning to the question "
+        f"(best match {e.similarity:.2f})"
+    ),
+    "coverage": lambda e: (
+        f"the closest passages hold few of the question's words ({e.coverage:.0%} of their weight)"
+    ),
+    "neighbour_margin": lambda e: (
+        "a page that is not indexed matches it better: "
+        f'"{e.neighbour_heading}" ({e.neighbour_page})'
+    ),
 }

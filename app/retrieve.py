@@ -88,8 +88,9 @@ class Retriever:
         n = min(n, len(self.chunks))
         if n == 0:
             return []
+        embedding: Any = [vector]
         got = self.build.collection.query(
-            query_embeddings=[vector], n_results=n, include=["distances"]
+            query_embeddings=embedding, n_results=n, include=["distances"]
         )
         distances = (got["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], distances, strict=True)]

@@ -30,14 +30,14 @@ from eval.benchsys import (
     run_child,
     settings_env,
 )
-from eval.questions import DEFAULT_QUESTIONS, Question, load_questions
+from eval.questions import TUNE_QUESTIONS, Question, load_questions
 
 if TYPE_CHECKING:
     from docqa.settings import Settings
     from ingest.embed import Embedder
 
 Progress = Callable[[str, int, int], None]
-STAGES = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
+STAGES = ("embed", "dense", "units", "lexical", "fusion", "retrieve", "answer", "total")
 WARMUP = 5
 INGEST_ROUNDS = 5
 ROUND_BUDGET_S = 30.0  # a longer first round (a big corpus) is not repeated
@@ -55,7 +55,7 @@ class BenchOptions:
     out_dir: Path | None = None
     queries: int = 200
     cold_runs: int = 3
-    questions: Path = DEFAULT_QUESTIONS
+    questions: Path = TUNE_QUESTIONS
     command: str = ""
 
 
@@ -200,48 +200,61 @@ def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
         "encode_ratio": _ratio(chunks_per_s, raw_per_s),
         "encode_max_abs_diff": max(r["encode_max_abs_diff"] for r in rounds),
         "rounds": [
-            {"ingest_s": r["seconds"], "encode_s": r["encode_seconds"], "words": r["words"]}
+            {"ingest_s": r["seconds"], "encode_s": r["encode_seconds"], "headings": r["headings"]}
             for r in rounds
         ],
-        # The first build on a machine also embeds the page words; later ones find them cached.
+        # The first build on a machine also embeds the neighbour headings (when neighbours
+        # are set); later ones find them in the model's cache.
         "first_build": {
             "seconds": first["seconds"],
-            "embedded_words": first["words"],
+            "embedded_headings": first["headings"],
             "encode_ratio": _ratio(first["encode_seconds"], first["seconds"]),
         },
     }
 
 
 def _ingest_round(run: _Run, embedder: Embedder) -> dict[str, Any]:
-    """One full ingest (rebuild) and one raw encode of the texts it embedded."""
+    """One full ingest (rebuild) and one raw encode of the texts every rebuild embeds: the
+    chunks and their answer units (neighbour headings come from the model's cache)."""
     from ingest.pipeline import run_ingest
     from ingest.store import IndexStore
+    from ingest.units import UnitIndex, embed_texts
 
     start = time.perf_counter()
     report = run_ingest(run.settings, lambda: embedder, run.corpus, True, run.progress)
     seconds = time.perf_counter() - start
-    _, collection = IndexStore(run.settings).open_current()
-    got = collection.get(include=["documents", "metadatas", "embeddings"])
-    metas, docs = got["metadatas"] or [], got["documents"] or []
-    # Exactly what docqa embedded: Chunk.embed_text is heading path, blank line, passage.
-    texts = [f"{m['heading_path']}\n\n{d}" for m, d in zip(metas, docs, strict=True)]
+    store = IndexStore(run.settings)
+    info, collection = store.open_current()
+    got = collection.get(include=["embeddings"])
+    stored = list(got["embeddings"] if got["embeddings"] is not None else [])
+    chunk_texts = [c.embed_text for c in _stored_chunks(collection)]
+    units = UnitIndex.load(store.lexical_dir(info.build_id))
+    unit_texts = sorted(set(embed_texts(units.units))) if units else []
     run.progress("bench: raw encode", 0, 1)
     encode = _raw_encode(run, embedder)
     start = time.perf_counter()
-    vectors = encode(texts)
+    vectors = encode(chunk_texts + unit_texts)
     encode_s = time.perf_counter() - start
-    stored = got["embeddings"]
-    diff = float(np.abs(np.asarray(vectors) - np.asarray(stored)).max()) if texts else 0.0
+    ids = sorted(got["ids"])
+    order = {cid: i for i, cid in enumerate(got["ids"])}
+    mine = np.asarray([stored[order[cid]] for cid in ids]) if stored else np.zeros((0, 0))
+    diff = float(np.abs(np.asarray(vectors[: len(chunk_texts)]) - mine).max()) if stored else 0.0
     return {
         "pages": report.pages,
         "chunks": report.chunks,
         "embedded_chunks": report.embedded_chunks,
-        "words": report.embedded_words,
+        "headings": report.embedded_headings,
         "seconds": seconds,
-        "encode_chunks": len(texts),
+        "encode_chunks": len(chunk_texts) + len(unit_texts),
         "encode_seconds": encode_s,
         "encode_max_abs_diff": diff,
     }
+
+
+def _stored_chunks(collection: Any) -> list[Any]:
+    from ingest.build import read_chunks
+
+    return read_chunks(collection)
 
 
 def _raw_encode(run: _Run, embedder: Embedder) -> Callable[[list[str]], Any]:

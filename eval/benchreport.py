@@ -85,11 +85,12 @@ def rows(data: dict[str, Any]) -> list[list[str]]:
 
 
 def _first_build_row(ingest: dict[str, Any]) -> list[str]:
-    """The first build on a machine, which also embeds the page words for the cache."""
+    """The first build on a machine, which also embeds the neighbour headings for the cache."""
     first = ingest.get("first_build") or {}
     return [
         "first ingest on this machine (round 1)",
-        f"{first.get('seconds', 0):.2f} s, {first.get('embedded_words', 0)} page words embedded",
+        f"{first.get('seconds', 0):.2f} s, {first.get('embedded_headings', 0)} neighbour "
+        "headings embedded",
         f"raw encode {ingest['rounds'][0]['encode_s']:.2f} s" if ingest.get("rounds") else "",
         f"{first.get('encode_ratio', 0):.2f}",
         "",

@@ -171,7 +171,9 @@ def general_pseudo(sizes: Sizes, rng: random.Random) -> list[Pseudo]:
     return [Pseudo(keyword_query(s, rng), False, "general text") for s in chosen]
 
 
-def measure(engine: Engine, loaded: Loaded, items: Sequence[Pseudo], progress: Progress) -> list[Evidence]:
+def measure(
+    engine: Engine, loaded: Loaded, items: Sequence[Pseudo], progress: Progress
+) -> list[Evidence]:
     """The refusal evidence of every pseudo-question, with what it was made from hidden."""
     build = loaded.build
     vectors = engine.embedder.encode([p.text for p in items])
@@ -210,7 +212,9 @@ def _without(neighbours: Neighbours | None, page: str) -> Neighbours | None:
 FLOOR_QUANTILE = 0.01  # of the positives' similarity: below it, nothing is answered
 
 
-def fit(evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence[str]) -> RefusalModel:
+def fit(
+    evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence[str]
+) -> RefusalModel:
     """Logistic regression on standardised features, both classes weighted equally; the
     decision threshold is 0.5, the point where either answer is as likely. A similarity
     floor (the positives' 1st percentile) refuses what is far from every passage, however
@@ -248,7 +252,11 @@ def figures(
 
 
 def calibrate(
-    engine: Engine, neighbours_folder: Path | None, seed: int, progress: Progress, sizes: Sizes = Sizes()
+    engine: Engine,
+    neighbours_folder: Path | None,
+    seed: int,
+    progress: Progress,
+    sizes: Sizes = Sizes(),
 ) -> Calibration:
     """Make the pseudo-questions, measure them, fit both models (with and without the
     neighbouring pages) and say how each does on each kind of pseudo-question."""
@@ -263,17 +271,17 @@ def calibrate(
     items = [replace(p, text=add_context(p.text, pool, sizes, rng)) for p in items]
     evidence = measure(engine, loaded, items, progress)
     labels = [p.answerable for p in items]
-    has_neighbours = loaded.build.neighbours is not None
+    neighbours = loaded.build.neighbours
     models = {"without_neighbours": fit(evidence, labels, WITHOUT)}
-    models["with_neighbours"] = fit(evidence, labels, WITH) if has_neighbours else models[
-        "without_neighbours"
-    ]
+    models["with_neighbours"] = (
+        fit(evidence, labels, WITH) if neighbours is not None else models["without_neighbours"]
+    )
     about = {
         "method": "docs/refusal.md",
         "seed": seed,
         "index": {"pages": loaded.build.info.pages, "build": loaded.build.info.build_id},
         "neighbours": str(neighbours_folder or ""),
-        "neighbour_headings": len(loaded.build.neighbours.headings) if has_neighbours else 0,
+        "neighbour_headings": len(neighbours.headings) if neighbours is not None else 0,
         "model": engine.settings.embedding_id,
         "pseudo_questions": {
             name: figures(model, evidence, items) for name, model in models.items()

@@ -97,7 +97,8 @@ def open_index(corpus: EvalCorpus, engine: Engine, progress: Progress) -> IndexI
 
     if corpus.separate_index or engine.store.current_id() is None:
         run_ingest(corpus.settings, lambda: engine.embedder, corpus.folder, progress=progress)
-    return engine.load().info
+    info: IndexInfo = engine.load().build.info
+    return info
 
 
 def backend_system(corpus: EvalCorpus, backend: str, progress: Progress) -> DocqaSystem:

@@ -69,7 +69,8 @@ def tune_fusion(engine: Engine, asked: Sequence[Asked], progress: Progress) -> d
     combos = list(itertools.product(*GRID.values()))
     try:
         for n, combo in enumerate(combos, 1):
-            retriever.config = replace(original, **dict(zip(names, combo, strict=True)))
+            weights: dict[str, Any] = dict(zip(names, combo, strict=True))
+            retriever.config = replace(original, **weights)
             scores[combo] = mrr(engine, asked)
             progress("tuning fusion", n, len(combos))
     finally:
@@ -79,7 +80,9 @@ def tune_fusion(engine: Engine, asked: Sequence[Asked], progress: Progress) -> d
     ranked = sorted(scores, key=lambda c: -scores[c])[:10]
     return {
         "best": dict(zip(names, best, strict=True)),
-        "top": [{**dict(zip(names, c, strict=True)), "mrr@10": round(scores[c], 4)} for c in ranked],
+        "top": [
+            {**dict(zip(names, c, strict=True)), "mrr@10": round(scores[c], 4)} for c in ranked
+        ],
         "mrr@10": round(scores[best], 4),
         "current": {
             "weights": dict(zip(names, current, strict=True)),

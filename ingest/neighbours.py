@@ -130,5 +130,7 @@ def _save_cache(folder: Path, table: dict[str, np.ndarray[Any, np.dtype[np.float
     texts = sorted(table)
     part = folder / f"{CACHE}.part"
     with part.open("wb") as out:
-        np.savez(out, texts=np.array([json.dumps(texts)]), vectors=np.vstack([table[t] for t in texts]))
+        np.savez(
+            out, texts=np.array([json.dumps(texts)]), vectors=np.vstack([table[t] for t in texts])
+        )
     os.replace(part, folder / CACHE)

@@ -88,10 +88,7 @@ def embed_texts(units: Sequence[Unit]) -> list[str]:
             intro, header, chunk = "", "", unit.chunk_id
         context = {"item": intro, "row": header or intro, "code": intro}.get(unit.kind, "")
         texts.append(embed_text(unit, context))
-        if unit.kind == "row":
-            header = header or unit.text
-        else:
-            header = ""
+        header = (header or unit.text) if unit.kind == "row" else ""
         if unit.kind in ("sentence", "code"):
             intro = unit.text
     return texts
