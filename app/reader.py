@@ -41,7 +41,6 @@ class ReaderConfig:
     rank_decay: float = 0.15  # each page further down the ranking costs this share
     navigation_factor: float = 0.4  # a sentence that only points elsewhere
     label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
-    code_factor: float = 0.6  # a code block on its own (it comes along with its intro)
     keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
     other_page_ratio: float = 0.9  # ... from another page, only this close,
     other_page_words: float = 0.25  # ... or holding this share of the question's words anew
@@ -91,7 +90,7 @@ class Reading:
 
     def candidate(self, row: int, rank: int, passage: Passage | None = None) -> Candidate:
         """A unit scored: cosine plus weighted word coverage, discounted by page rank, for
-        navigation sentences, labels and code blocks on their own."""
+        navigation sentences and for labels."""
         cfg, unit = self.config, self.units.units[row]
         cover = self.lexicon.coverage(self.words, unit.text, unit.heading, cfg.heading_share)
         score = (float(self.sims[row]) + cfg.lexical_weight * cover) / (1 + cfg.rank_decay * rank)
@@ -99,8 +98,6 @@ class Reading:
             score *= cfg.navigation_factor
         elif is_label(unit.text, unit.kind):
             score *= cfg.label_factor
-        elif unit.kind == "code":
-            score *= cfg.code_factor
         passage = passage or Passage(self.chunks[unit.chunk_id])
         return Candidate(row, unit, passage, rank, float(self.sims[row]), cover, score)
 
@@ -186,19 +183,21 @@ def candidates(
 
 
 def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
-    """The answer's units: the best one first, then those close to it that add something
-    (another page only when it is as good or holds question words the others lack), each
-    with what it needs to be read right; within the length budget."""
+    """The answer's units: the best sentence or item first, then the units close to it that
+    add something (another page only when it is as good or holds question words the others
+    lack; a code block as well as it matches, after its intro), each with what it needs to
+    be read right; within the length budget."""
     cfg, lexicon, words = reading.config, reading.lexicon, reading.words
     ranked = sorted(pool, key=lambda c: -c.score)
-    if not ranked or ranked[0].score <= 0:
+    best = next((c for c in ranked if c.kind != "code"), None)
+    if best is None or best.score <= 0:
         return []
-    best = ranked[0]
+    ranked.remove(best)
     chosen: list[Candidate] = _fresh(reading.expand(best), [])
     start = chosen[0]
     covered = lexicon.covered(words, " ".join(c.text for c in chosen))
     picked = 1
-    for c in ranked[1:]:
+    for c in ranked:
         if picked >= cfg.max_units or c.score < cfg.keep_ratio * best.score:
             break
         if any(c.row == x.row or _similar(c.text, x.text) for x in chosen):
@@ -231,14 +230,14 @@ def _fresh(group: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Cand
 
 
 def order(chosen: Sequence[Candidate], lead: Candidate) -> list[Candidate]:
-    """The lead's page first, from the lead on; then the other pages by their best unit;
-    reading order inside a page."""
+    """The lead's section first, from the lead on and then what came before it; then the
+    other sections, best first; reading order inside a section."""
     if not chosen:
         return []
-    groups: dict[str, list[Candidate]] = {}
+    groups: dict[tuple[str, str], list[Candidate]] = {}
     for c in chosen:
-        groups.setdefault(c.passage.page_id, []).append(c)
-    first = sorted(groups.pop(lead.passage.page_id), key=lambda c: c.row)
+        groups.setdefault((c.passage.page_id, c.passage.anchor), []).append(c)
+    first = sorted(groups.pop((lead.passage.page_id, lead.passage.anchor)), key=lambda c: c.row)
     head = [c for c in first if c.row >= lead.row]
     tail = [c for c in first if c.row < lead.row]
     rest = sorted(groups.values(), key=lambda g: -max(c.score for c in g))
