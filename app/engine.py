@@ -21,7 +21,7 @@ from app.llm import (
     top_passages,
 )
 from app.models import Answer, Citation, Hit
-from app.question import Conversation, clean_question, conversation, leans_back
+from app.question import Conversation, clean_question, conversation, is_short, leans_back
 from app.reader import ReaderConfig, Reading, candidates, cite, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
@@ -224,12 +224,15 @@ class Engine:
         chosen = select(candidates(hits, reading, loaded.rows), reading)
         evidence = self.evidence(query, found.unit_sims, loaded)
         model = self.calibration.model(build.neighbours is not None)
-        probability = model.probability(evidence)
         signals = {
-            "p_answerable": probability,
+            "p_answerable": model.probability(evidence),
             **dict(zip(model.features, evidence.values(model.features), strict=True)),
         }
-        if not model.answers(evidence) or not chosen:
+        # A short follow-up of an answered question has few words of its own to judge: it is
+        # on the conversation's topic unless nothing on the pages is near it at all.
+        follow_up = bool(query.prior_pages) and is_short(question)
+        answers = evidence.similarity >= model.min_similarity if follow_up else model.answers(evidence)
+        if not answers or not chosen:
             why = reasons(evidence, model) if chosen else ["no passage matches the question"]
             return Answer(
                 question, REFUSAL, True, related=related(hits), hits=hits, signals=signals,

@@ -63,12 +63,16 @@ class Conversation:
         return " ".join([*self.earlier, question])
 
 
+def is_short(question: str) -> bool:
+    """A question with few words of its own ("why?", "and from the CLI?")."""
+    return len(tokenize(question)) <= SHORT
+
+
 def leans_back(question: str) -> bool:
     """True when a question reads as part of a conversation ("and from the CLI?", "is there
     a better way to handle that?")."""
     text = question.strip()
-    short = len(tokenize(text)) <= SHORT
-    return bool(_CONTINUES.match(text)) or (short and bool(_POINTS_BACK.search(text)))
+    return bool(_CONTINUES.match(text)) or (is_short(text) and bool(_POINTS_BACK.search(text)))
 
 
 def conversation(history: Sequence[str | Answer]) -> Conversation:

@@ -104,31 +104,3 @@ def test_thresholds_fail_below_min_or_when_undefined() -> None:
     ]
 
 
-def test_thresholds_file_is_validated(tmp_path: Path) -> None:
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps({"_note": "x", "docqa": {"hit@1": {"min": 0.5}}}))
-    assert load_thresholds(path) == {"docqa": {"hit@1": {"min": 0.5}}}
-    path.write_text(json.dumps({"docqa": {"latency_p95_ms": {"max": 100}}}))
-    with pytest.raises(ValueError, match="cannot be a threshold"):
-        load_thresholds(path)
-    path.write_text(json.dumps({"docqa": {"hit@1": 0.5}}))
-    with pytest.raises(ValueError, match="needs min or max"):
-        load_thresholds(path)
-    with pytest.raises(FileNotFoundError):
-        load_thresholds(tmp_path / "missing.json")
-
-
-def test_committed_thresholds_bound_retrieval_and_answers_for_docqa() -> None:
-    from eval.score import DEFAULT_THRESHOLDS, RETRIEVAL
-
-    thresholds = load_thresholds(DEFAULT_THRESHOLDS)["docqa"]
-    assert set(load_thresholds(DEFAULT_THRESHOLDS)) == {"docqa"}
-    assert set(RETRIEVAL) <= set(thresholds)
-    # The answering targets: facts, citations, refusals both ways.
-    assert thresholds["fact_coverage"] == {"min": 0.80}
-    assert thresholds["citation_precision"] == {"min": 0.90}
-    assert thresholds["false_refusal_rate"] == {"max": 0.05}
-    assert thresholds["refusal_recall"]["min"] >= 0.80
-    for metric, bound in thresholds.items():
-        assert set(bound) == ({"max"} if metric == "false_refusal_rate" else {"min"})
-        assert all(0 < value <= 1 for value in bound.values())
