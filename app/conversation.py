@@ -26,9 +26,10 @@ class Turn:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
-def history(turns: Sequence[Turn]) -> list[str]:
-    """Earlier questions that were answered (or refused), oldest first, as the engine saw them."""
-    return [t.answer.question for t in turns if t.answer is not None]
+def history(turns: Sequence[Turn]) -> list[Answer]:
+    """Earlier answers (and refusals), oldest first: the engine reads their questions and the
+    pages they cited."""
+    return [t.answer for t in turns if t.answer is not None]
 
 
 def shown_question(question: str, limit: int) -> str:

@@ -222,7 +222,8 @@ def migrate(settings: Settings, url: str, as_json: bool, quiet: bool) -> None:
     "--history",
     "history_file",
     type=click.File("r"),
-    help="Earlier user questions: a JSON list, or one per line.",
+    help="Earlier questions of the conversation (asked again first): a JSON list, or one "
+    "per line.",
 )
 @click.option("--mode", type=click.Choice(["extractive", "llm"]), help="[DOCQA_ANSWER_MODE]")
 @common
@@ -246,7 +247,11 @@ def ask(
     settings = settings.with_overrides(k=k, answer_mode=mode)
     with user_errors():
         try:
-            answer = Engine(settings).ask(question, history)
+            engine = Engine(settings)
+            earlier: list[Any] = []
+            for turn in history:  # as in the chat: each earlier question sees the ones before
+                earlier.append(engine.ask(turn, earlier))
+            answer = engine.ask(question, earlier)
         except EmptyQuestionError as exc:
             raise click.ClickException(str(exc)) from exc
     for warning in answer.warnings:

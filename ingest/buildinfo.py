@@ -44,8 +44,10 @@ class IndexInfo:
     pages: int
     chunks: int
     files: dict[str, str] = field(default_factory=dict)
-    # The folder of neighbouring pages whose headings the build holds ("" for none).
+    # The folder of neighbouring pages whose headings the build holds ("" for none), and a
+    # checksum of its pages (a page added or changed there makes the next ingest build anew).
     neighbours: str = ""
+    neighbours_checksum: str = ""
 
     def to_metadata(self) -> dict[str, str | int]:
         """Collection metadata recording this build."""
@@ -59,6 +61,7 @@ class IndexInfo:
             "docqa_chunks": self.chunks,
             "docqa_files": json.dumps(self.files, sort_keys=True),
             "docqa_neighbours": self.neighbours,
+            "docqa_neighbours_checksum": self.neighbours_checksum,
         }
 
     @classmethod
@@ -75,4 +78,5 @@ class IndexInfo:
             chunks=int(meta.get("docqa_chunks", 0)),
             files=json.loads(str(meta.get("docqa_files", "{}"))),
             neighbours=str(meta.get("docqa_neighbours", "")),
+            neighbours_checksum=str(meta.get("docqa_neighbours_checksum", "")),
         )

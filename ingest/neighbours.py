@@ -65,6 +65,24 @@ class Indexed:
     headings: Collection[str]
 
 
+def folder_checksum(folder: Path, max_bytes: int) -> str:
+    """One hash over the ids and contents of a folder's pages."""
+    import hashlib
+
+    files = {f.source.id: f.sha256 for f in scan(folder, max_bytes).files}
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+
+def check_folder(folder: Path | None) -> None:
+    """A neighbours folder that was set must exist (FileNotFoundError says which setting)."""
+    if folder is not None and not folder.is_dir():
+        raise FileNotFoundError(
+            f"Neighbouring pages folder {folder} does not exist. Point DOCQA_NEIGHBOURS_DIR at "
+            "a folder of pages that are not indexed (e.g. ../shared/corpus/aws-guides), or set "
+            "it empty to go without."
+        )
+
+
 def neighbour_headings(
     folder: Path, indexed: Indexed, max_bytes: int
 ) -> tuple[list[tuple[str, str]], int]:

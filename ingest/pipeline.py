@@ -19,7 +19,13 @@ from ingest.embed import Embedder
 from ingest.locking import IngestBusyError as IngestBusyError
 from ingest.locking import ingest_lock
 from ingest.models import Chunk, IngestReport
-from ingest.neighbours import Neighbours, embed_headings, neighbour_headings
+from ingest.neighbours import (
+    Neighbours,
+    check_folder,
+    embed_headings,
+    folder_checksum,
+    neighbour_headings,
+)
 from ingest.parse import parse
 from ingest.sources import PageFile, Scan, decode, scan
 from ingest.store import (
@@ -97,6 +103,7 @@ class Ingest:
         self.make_embedder = embedder
         self._embedder: Embedder | None = None
         self.progress = progress or (lambda stage, done, total: None)
+        self._neighbour_sum: str | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -125,6 +132,7 @@ class Ingest:
 
     def _run_locked(self, rebuild: bool) -> IngestReport:
         start = time.perf_counter()
+        check_folder(self.settings.neighbours_path)
         self._prune_first(rebuild)
         found = scan(self.corpus, self.settings.max_page_bytes)
         files = {f.source.id: f.sha256 for f in found.files}
@@ -149,8 +157,8 @@ class Ingest:
             warnings=list(found.warnings),
             pages=len(files),
         )
-        neighbours = str(self.settings.neighbours_path or "")
-        if current and the_plan.noop and current.neighbours == neighbours:
+        same_neighbours = current is not None and current.neighbours_checksum == self._checksum()
+        if current and the_plan.noop and same_neighbours:
             return replace(
                 report,
                 chunks=current.chunks,
@@ -203,6 +211,7 @@ class Ingest:
             chunks=copied + embedded,
             files=files,
             neighbours=str(self.settings.neighbours_path or ""),
+            neighbours_checksum=self._checksum(),
         )
         self.progress("lexical index", 0, 1)
         stored = read_chunks(collection)
@@ -221,6 +230,15 @@ class Ingest:
             neighbour_headings=len(neighbours.headings) if neighbours else 0,
             embedded_headings=new_headings,
         )
+
+    def _checksum(self) -> str:
+        """What the neighbouring pages are now ("" for none), computed once per run."""
+        if self._neighbour_sum is None:
+            folder = self.settings.neighbours_path
+            self._neighbour_sum = (
+                "" if folder is None else folder_checksum(folder, self.settings.max_page_bytes)
+            )
+        return self._neighbour_sum
 
     def _neighbours(self, chunks: list[Chunk], found: Scan) -> tuple[Neighbours | None, int]:
         """Headings of the neighbouring pages, embedded (through the model's cache)."""

@@ -16,12 +16,13 @@ import numpy as np
 
 from ingest.models import Chunk, Unit
 
-UNITS_VERSION = "3"
+UNITS_VERSION = "4"
 VECTORS, RECORDS = "units.npz", "units.json"
 LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
 EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
-_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1\s*$", re.DOTALL | re.MULTILINE)
+# A closing fence may be indented (a block inside a list item keeps its indent there).
+_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^[ \t]*\1\s*$", re.DOTALL | re.MULTILINE)
 _LIST_ITEM = re.compile(r"^(- |\d+\. )")
 Encode = Callable[[Sequence[str]], np.ndarray[Any, np.dtype[np.float32]]]
 Progress = Callable[[str, int, int], None]
@@ -126,12 +127,15 @@ class UnitIndex:
         records, vectors = folder / RECORDS, folder / VECTORS
         if not records.is_file() or not vectors.is_file():
             return None
-        data = json.loads(records.read_text(encoding="utf-8"))
-        if data.get("version") != UNITS_VERSION:
+        try:
+            data = json.loads(records.read_text(encoding="utf-8"))
+            if data.get("version") != UNITS_VERSION:
+                return None
+            units = tuple(Unit.from_record(r) for r in data["units"])
+            with np.load(vectors, allow_pickle=False) as saved:
+                matrix = np.asarray(saved["vectors"], dtype=np.float32)
+        except (OSError, ValueError, KeyError, IndexError, TypeError):  # damaged: made anew
             return None
-        units = tuple(Unit.from_record(r) for r in data["units"])
-        with np.load(vectors, allow_pickle=False) as saved:
-            matrix = np.asarray(saved["vectors"], dtype=np.float32)
         return cls(units, matrix) if len(units) == len(matrix) else None
 
     def reusable(self) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:

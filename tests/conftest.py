@@ -90,12 +90,16 @@ def real_embedder() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def real_index(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path, real_embedder):  # type: ignore[no-untyped-def]
-    """Settings of an index of the 16 pages built once with the real model."""
+def real_index(
+    tmp_path_factory: pytest.TempPathFactory, security_corpus: Path, aws_guides: Path, real_embedder
+):  # type: ignore[no-untyped-def]
+    """Settings of an index of the 16 pages built once with the real model, with the five
+    guides as neighbouring pages (as `make run` sets them up)."""
     from docqa.settings import Settings
     from ingest.pipeline import run_ingest
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("real") / "data")
+    data = tmp_path_factory.mktemp("real") / "data"
+    settings = Settings(data_dir=data, neighbours_dir=aws_guides)
     run_ingest(settings, lambda: real_embedder, security_corpus)
     return settings
 

@@ -31,7 +31,8 @@ def _save_feedback(turn: Turn, settings: Settings) -> None:
         return
     reason = str(st.session_state.get(f"why-{turn.id}") or "")
     turns: list[Turn] = st.session_state.get(TURNS, [])
-    earlier = history(turns[: next((i for i, t in enumerate(turns) if t.id == turn.id), 0)])
+    before = turns[: next((i for i, t in enumerate(turns) if t.id == turn.id), 0)]
+    earlier = [a.question for a in history(before)]
     answer = turn.answer
     record = feedback.make_feedback(
         turn.id, answer.question, answer.text, answer.cited_pages, rating, reason, earlier
@@ -100,7 +101,7 @@ def _question(turn: Turn, settings: Settings) -> None:
         st.markdown(render.to_markdown(shown_question(turn.question, settings.max_question_chars)))
 
 
-def _llm_reply(engine: Engine, question: str, earlier: list[str], k: int) -> Answer:
+def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int) -> Answer:
     """Stream the model's words as plain text, then hand back the checked Answer."""
     done: list[Answer] = []
 

@@ -1,112 +1,126 @@
-"""Refusal rules that read the question: amounts with no number, names the pages never use."""
+"""The refusal model: evidence, the calibrated decision, its reasons, and its file."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from app.lexicon import Lexicon
 from app.refusal import (
-    Thresholds,
-    Vocabulary,
-    missing_quantity,
-    refusal_reasons,
-    should_refuse,
-    unknown_names,
-    unknown_words,
+    DEFAULT_CALIBRATION,
+    Calibration,
+    CalibrationError,
+    Evidence,
+    RefusalModel,
+    gather,
+    reasons,
+)
+from ingest.models import Unit
+from ingest.neighbours import Neighbours
+from ingest.units import UnitIndex
+
+MODEL = RefusalModel(
+    features=("similarity", "coverage", "neighbour_margin"),
+    weights=(1.0, 1.0, -2.0),
+    bias=0.0,
+    means=(0.5, 0.5, 0.0),
+    scales=(0.1, 0.2, 0.1),
+    min_similarity=0.2,
 )
 
-VOCABULARY = Vocabulary(
-    {"comprehend": 1.0, "cloudtrail": 2.0, "subnet": 2.0, "keys": 1.0, "encryption": 3.0}
-)
+
+def test_the_decision_follows_each_feature_the_way_its_weight_says() -> None:
+    base = Evidence(0.5, 0.5, 0.5)  # margin 0.0: the model's mean
+    assert MODEL.probability(base) == pytest.approx(0.5)
+    assert MODEL.answers(Evidence(0.6, 0.5, 0.6))
+    assert not MODEL.answers(Evidence(0.4, 0.5, 0.4))
+    # A neighbouring page that matches better pushes toward refusing.
+    assert MODEL.probability(Evidence(0.6, 0.6, 0.9)) < MODEL.probability(Evidence(0.6, 0.6, 0.5))
 
 
-@pytest.mark.parametrize(
-    ("question", "answer", "missing"),
-    [
-        ("How many days are events kept?", "Events are kept in the history.", True),
-        ("How many days are events kept?", "Events are kept for 90 days.", False),
-        ("How many addresses does a subnet need?", "At least two per instance.", False),
-        ("What's the maximum size of a request?", "Requests are signed.", True),
-        ("How much does it cost per unit?", "Policies in the S3 bucket.", True),
-        ("How much of the work falls on me?", "It depends on the service.", False),
-        ("Which keys does CloudTrail log?", "It logs every call.", False),
-        # "How often" is answered by "every cycle", "yearly": no number needed.
-        ("How often do keys rotate?", "Keys rotate every quasar cycle.", False),
-    ],
-)
-def test_an_amount_asked_for_needs_a_number(question: str, answer: str, missing: bool) -> None:
-    assert missing_quantity(question, answer) is missing
+def test_below_the_similarity_floor_nothing_is_answered() -> None:
+    far = Evidence(0.15, 1.0, 0.0)  # a neighbour even farther: the model alone would answer
+    assert MODEL.probability(far) > 0.5 and not MODEL.answers(far)
+    assert reasons(far, MODEL)[0].startswith("no passage of the pages is close in meaning")
 
 
-def test_names_the_pages_never_use() -> None:
-    assert unknown_names("Can Comprehend send results to Kinesis?", VOCABULARY) == ["Kinesis"]
-    assert unknown_names("Does CloudTrail log Comprehend calls?", VOCABULARY) == []
-    # A capital that opens a sentence is not a name; a close misspelling is still known.
-    assert unknown_names("Hello there. Which subnet? Does Cloudtrial log it?", VOCABULARY) == []
-
-
-def test_either_rule_refuses_whatever_the_thresholds() -> None:
-    limits = Thresholds(min_dense=0.0, min_support=0.0, max_unknown=1.0)
-    base = {"top_dense": 0.9, "support": 0.9, "unknown": 0.0}
-    assert not should_refuse({**base, "unknown_names": 0, "missing_quantity": 0}, limits)
-    assert should_refuse({**base, "unknown_names": 1, "missing_quantity": 0}, limits)
-    assert should_refuse({**base, "unknown_names": 0, "missing_quantity": 1}, limits)
-
-
-@pytest.mark.parametrize(
-    ("word", "known"),
-    [
-        ("encryption", True),
-        ("encrpytion", True),  # a typo
-        ("encryptoin", True),
-        ("ecnryption", True),
-        ("kinesis", False),
-        ("zncryption", False),  # a typo in the first letter is not caught
-        ("encryptionandmore", False),
-        ("key", True),  # short words are never counted as unknown
-    ],
-)
-def test_close_misspellings_are_known(word: str, known: bool) -> None:
-    assert VOCABULARY.known(word) is known
-
-
-def unknown_share(question: str, vocabulary: Vocabulary) -> float:
-    """The "unknown" signal as the engine reads it."""
-    return unknown_words(question, vocabulary).share(vocabulary.min_similarity)
-
-
-def test_unknown_share_weighs_the_missing_words() -> None:
-    assert unknown_share("comprehend subnet encryption", VOCABULARY) == 0.0
-    assert unknown_share("kinesis firehose", VOCABULARY) == 1.0
-    assert 0 < unknown_share("subnet kinesis", VOCABULARY) < 1
-
-
-def test_a_missing_word_said_in_other_words_is_not_counted() -> None:
-    # Similarity of each word to its nearest page word by meaning, as the word vectors give it.
-    nearest = {"tweak": 0.57, "rotate": 0.38, "yearly": 0.45}
-
-    def near(words: list[str]) -> list[float]:
-        return [nearest[w] for w in words]
-
-    vocabulary = Vocabulary(VOCABULARY.idf, near, min_similarity=0.5)
-    assert unknown_share("tweak encryption", vocabulary) == 0.0  # "tweak" is "modify"
-    assert unknown_share("rotate encryption", vocabulary) > 0.0  # no page word means "rotate"
-    assert unknown_share("rotate encryption", vocabulary) == unknown_share(
-        "rotate encryption", VOCABULARY
+def test_reasons_name_the_neighbouring_page_that_answers_instead() -> None:
+    evidence = Evidence(0.55, 0.6, 0.85, "Rotating keys > Automatic rotation", "kms/rotate-keys")
+    said = reasons(evidence, MODEL)
+    assert said[0] == (
+        'a page that is not indexed matches it better: "Rotating keys > Automatic rotation" '
+        "(kms/rotate-keys)"
     )
-    words = unknown_words("tweak yearly rotate keys", vocabulary)
-    assert words.missing(0.5) == ["yearly", "rotate"]
-    assert words.share(0.4) < words.share(0.5) < words.share(0.6)  # higher bar, more words
+    assert all("close in meaning" not in r for r in said)  # similarity pushed toward answering
 
 
-def test_reasons_name_what_is_missing() -> None:
-    limits = Thresholds(min_dense=0.3, min_support=0.0, max_unknown=0.35)
-    fine = {"top_dense": 0.6, "support": 0.5, "unknown": 0.1, "unknown_names": 0}
-    assert refusal_reasons(fine, limits) == []
-    words = {**fine, "unknown": 0.5}
-    assert refusal_reasons(words, limits, missing=["yearly", "rotation"]) == [
-        'the pages never use "yearly" or "rotation", nor any word close in meaning'
-    ]
-    named = {**fine, "top_dense": 0.1, "unknown_names": 1}
-    reasons = refusal_reasons(named, limits, names=["Kinesis"])
-    assert len(reasons) == 2 and 'never name "Kinesis"' in reasons[1]
-    assert should_refuse(named, limits) and not should_refuse(fine, limits)
+def test_gather_measures_the_closest_unit_and_the_best_neighbour() -> None:
+    units = UnitIndex(
+        (
+            Unit("p::0000", 0, 0, "sentence", "Gadget keys rotate yearly.", "Gadgets > Keys"),
+            Unit("p::0000", 1, 30, "sentence", "Logs go to the trail.", "Gadgets > Logs"),
+        ),
+        np.eye(2, 3, dtype=np.float32),
+    )
+    lexicon = Lexicon.of(["Gadget keys rotate yearly.", "Logs go to the trail."])
+    neighbours = Neighbours(
+        ("kms/a", "kms/b"), ("Key imports", "Key quotas"), np.eye(2, 3, 1, dtype=np.float32)
+    )
+    vector = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    evidence = gather(
+        ["gadget", "keys"], units.vectors @ vector, units, lexicon, neighbours, vector
+    )
+    assert evidence.similarity == pytest.approx(0.8)  # the second unit is closer ...
+    assert evidence.coverage == pytest.approx(1.0)  # ... but one of the closest holds both words
+    assert evidence.neighbour == pytest.approx(0.8) and evidence.neighbour_page == "kms/a"
+    assert evidence.neighbour_margin == pytest.approx(0.0)
+    alone = gather(["gadget"], units.vectors @ vector, units, lexicon, None, vector)
+    assert alone.neighbour is None and alone.neighbour_margin == 0.0
+
+
+def test_a_calibration_file_round_trips(tmp_path: Path) -> None:
+    calibration = Calibration(MODEL, RefusalModel(("similarity",), (1.0,), 0.0, (0.5,), (0.1,)))
+    path = tmp_path / "calibration.json"
+    calibration.save(path)
+    again = Calibration.load(path)
+    assert again == calibration
+    assert again.model(neighbours=False).features == ("similarity",)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("not json", "not usable"),
+        (json.dumps({"with_neighbours": {}}), "not usable"),
+    ],
+)
+def test_a_bad_calibration_file_is_a_clear_error(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "calibration.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(CalibrationError, match=message):
+        Calibration.load(path)
+
+
+def test_an_unknown_feature_is_refused(tmp_path: Path) -> None:
+    data = json.loads(DEFAULT_CALIBRATION.read_text(encoding="utf-8"))
+    data["with_neighbours"]["features"][0] = "shoe_size"
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CalibrationError, match="unknown feature"):
+        Calibration.load(path)
+
+
+def test_the_shipped_calibration_loads_and_says_how_it_was_made() -> None:
+    calibration = Calibration.load()
+    assert calibration.about["method"] == "docs/refusal.md"
+    with_n = calibration.model(neighbours=True)
+    assert "neighbour_margin" in with_n.features and 0 < with_n.min_similarity < 0.5
+    margin = with_n.weights[with_n.features.index("neighbour_margin")]
+    assert margin < 0, "a better-matching neighbouring page must push toward refusing"

@@ -135,9 +135,7 @@ def test_neighbours_are_built_recorded_and_reused(
     settings: Settings, fixture_pages: Path, tmp_path: Path
 ) -> None:
     copy = (fixture_pages / "widget-rotation.md").read_text()
-    near = neighbour_folder(
-        tmp_path / "near", ("gadgets.md", GADGET_GUIDE), ("copy.md", copy)
-    )
+    near = neighbour_folder(tmp_path / "near", ("gadgets.md", GADGET_GUIDE), ("copy.md", copy))
     with_near = settings.model_copy(update={"neighbours_dir": near})
     report, _ = ingest(with_near, fixture_pages)
     saved = Neighbours.load(build_folder(with_near))
@@ -197,18 +195,42 @@ def test_open_build_remakes_missing_neighbours_from_the_recorded_folder(
     assert np.allclose(build.neighbours.vectors, saved.vectors, atol=1e-6)
 
 
-@pytest.mark.parametrize("heading", ["Granting access", "Choosing a key"])
 def test_a_neighbour_heading_the_index_has_is_left_out(
-    settings: Settings, fixture_pages: Path, tmp_path: Path, heading: str
+    settings: Settings, fixture_pages: Path, tmp_path: Path
 ) -> None:
     title = "Encrypting widgets at rest in Example Service"
-    page = f'# {title}<a name="w"></a>\n\n## {heading}<a name="h"></a>\n\nOther words\\.\n'
+    page = (
+        f'# {title}<a name="w"></a>\n\n## Granting access<a name="g"></a>\n\nOther words\\.\n\n'
+        '## Polishing widgets<a name="p"></a>\n\nUse a soft cloth\\.\n'
+    )
     near = neighbour_folder(tmp_path / "near", ("widget-encryption-2019.md", page))
     with_near = settings.model_copy(update={"neighbours_dir": near})
     report, _ = ingest(with_near, fixture_pages)
-    assert report.neighbour_headings == 0
     saved = Neighbours.load(build_folder(with_near))
-    assert saved is not None and saved.headings == ()
+    assert saved is not None and saved.headings == (f"{title} > Polishing widgets",)
+    assert report.neighbour_headings == 1
+
+
+def test_a_page_added_to_the_neighbours_folder_is_picked_up(
+    settings: Settings, fixture_pages: Path, tmp_path: Path
+) -> None:
+    near = neighbour_folder(tmp_path / "near", ("gadgets.md", GADGET_GUIDE))
+    with_near = settings.model_copy(update={"neighbours_dir": near})
+    ingest(with_near, fixture_pages)
+    (near / "sprockets.md").write_text(SPROCKET_NOTES, encoding="utf-8")
+    report, _ = ingest(with_near, fixture_pages)
+    saved = Neighbours.load(build_folder(with_near))
+    assert saved is not None and "sprockets" in saved.pages
+    assert report.neighbour_headings == 5
+
+
+def test_a_missing_neighbours_folder_is_named_as_such(
+    settings: Settings, fixture_pages: Path, tmp_path: Path
+) -> None:
+    missing = settings.model_copy(update={"neighbours_dir": tmp_path / "no-such-folder"})
+    with pytest.raises((FileNotFoundError, ValueError)) as err:
+        ingest(missing, fixture_pages)
+    assert "neighbour" in str(err.value).lower() and "--corpus" not in str(err.value)
 
 
 def test_units_cover_every_chunk(settings: Settings, fixture_pages: Path) -> None:

@@ -30,7 +30,7 @@ def gadget_chunk(path: tuple[str, ...]) -> Chunk:
         ("Wiring gadgets", "Colours"),
         ("Wiring gadgets", "Input > output mapping", "Notes"),  # the separator inside a heading
         ("Only a title",),
-        ("Ünïcode \"quoted\" title", "2023"),
+        ('Ünïcode "quoted" title', "2023"),
     ],
 )
 def test_chunk_metadata_round_trip(path: tuple[str, ...]) -> None:

@@ -50,7 +50,8 @@ def test_second_ingest_embeds_nothing_and_loads_no_model(settings: Settings, cor
         raise AssertionError("model loaded on a no-change ingest")
 
     report = run_ingest(settings, must_not_load, corpus)
-    assert report.embedded_chunks == 0 and len(report.unchanged) == 16
+    assert report.embedded_chunks == report.embedded_units == 0
+    assert len(report.unchanged) == 16
     assert not (report.added or report.changed or report.removed)
 
 
@@ -73,7 +74,8 @@ def test_deleted_page_loses_its_chunks(settings: Settings, corpus: Path) -> None
     ingest(settings, corpus)
     (corpus / "tagging-resources.md").unlink()
     report = ingest(settings, corpus)
-    assert report.removed == ["tagging-resources"] and report.embedded_chunks == 0
+    assert report.removed == ["tagging-resources"]
+    assert report.embedded_chunks == report.embedded_units == 0  # the others' units are reused
     assert "tagging-resources" not in indexed_pages(settings)
     assert len(indexed_pages(settings)) == 15
 

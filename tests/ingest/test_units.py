@@ -107,11 +107,6 @@ def test_chunk_units_start_with_the_heading_then_read_in_order() -> None:
     assert {(u.chunk_id, u.heading) for u in units} == {(chunk.id, chunk.heading)}
 
 
-@pytest.mark.xfail(
-    reason="split_units only knows fences at the line start; the parser keeps the indent of a "
-    "closing fence inside a list item, so the code unit swallows the prose up to the next block",
-    strict=True,
-)
 def test_code_block_inside_a_list_item_stays_one_unit() -> None:
     markdown = (
         '# Gadgets<a name="g"></a>\n\n## Setup<a name="s"></a>\n\n1. Run this query:\n\n'

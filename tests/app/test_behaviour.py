@@ -1,0 +1,109 @@
+"""What a user meets, on pages written for these tests (an imaginary "Quillstore" service):
+pasted errors and tool names are context, near misses are refused, follow-ups are resolved,
+boilerplate never leads. The real model and the shipped refusal model, no evaluation question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.engine import REFUSAL
+from app.reader import is_navigation
+
+pytestmark = pytest.mark.slow
+READER = Path(__file__).resolve().parents[1] / "fixtures" / "reader"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, real_embedder):  # type: ignore[no-untyped-def]
+    """An engine over the Quillstore pages, with the rest of the guide as neighbours."""
+    from app.engine import Engine
+    from docqa.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    data = tmp_path_factory.mktemp("quill") / "data"
+    settings = Settings(data_dir=data, neighbours_dir=READER / "neighbours")
+    report = run_ingest(settings, lambda: real_embedder, READER / "pages")
+    assert report.pages == 3 and report.neighbour_headings > 0
+    return Engine(settings, embedder=real_embedder)
+
+
+def cited(answer) -> set[str]:  # type: ignore[no-untyped-def]
+    return {c.page for c in answer.citations}
+
+
+def test_a_pasted_error_message_is_answered(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(
+        "I get AccessDeniedException: User: arn:aws:iam::111122223333:user/app is not "
+        "authorized to perform quill:GetDocument. What do I add to my policy?"
+    )
+    assert not answer.refused, answer.reasons
+    assert "quill:GetDocument" in answer.text and cited(answer) == {"quill-access"}
+
+
+def test_a_question_naming_a_tool_is_answered(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(
+        "Can I use Terraform to keep our Quillstore traffic off the public internet?"
+    )
+    assert not answer.refused, answer.reasons
+    assert "interface endpoint" in answer.text and "quill-network" in cited(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "neighbour"),
+    [
+        ("How many documents can one shelf hold at most?", "quill-guide/quill-quotas"),
+        ("How do I add tags to a Quillstore shelf?", "quill-guide/quill-tagging"),
+    ],
+)
+def test_a_near_miss_is_refused_naming_the_page_that_answers_it(
+    engine, question: str, neighbour: str
+) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(question)
+    assert answer.refused and answer.text == REFUSAL and not answer.citations
+    assert any(neighbour in reason for reason in answer.reasons), answer.reasons
+
+
+def test_an_off_topic_question_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("What is the best pizza in Naples?")
+    assert answer.refused and answer.related, "a refusal still offers the closest pages"
+
+
+def test_a_two_turn_follow_up_is_resolved(engine) -> None:  # type: ignore[no-untyped-def]
+    first = engine.ask(
+        "Our app calls Quillstore with an access key kept in a config file on the server."
+    )
+    alone = engine.ask("is there a better way?")
+    followed = engine.ask("is there a better way?", [first])
+    assert alone.refused, "on its own the follow-up says nothing the pages answer"
+    assert not followed.refused, followed.reasons
+    assert "temporary credentials" in followed.text and cited(followed) == {"quill-auth"}
+
+
+def test_a_new_topic_in_a_conversation_is_read_on_its_own(engine) -> None:  # type: ignore[no-untyped-def]
+    first = engine.ask(
+        "Our app calls Quillstore with an access key kept in a config file on the server."
+    )
+    answer = engine.ask("Which managed policy lets a user only read documents?", [first])
+    assert not answer.refused and answer.retrieved_pages[0] == "quill-access"
+    assert "QuillstoreReader" in answer.text
+
+
+def test_boilerplate_does_not_lead_an_answer(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("What permission does a user need to call GetDocument in Quillstore?")
+    assert not answer.refused
+    first = answer.text.split(" [", 1)[0]
+    assert not is_navigation(first), first
+    assert "This topic provides" not in answer.text and "Before you proceed" not in answer.text
+
+
+def test_a_policy_is_quoted_whole_after_its_intro(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("Give me the policy that lets a role read and store Quillstore documents.")
+    assert not answer.refused
+    block = answer.text[answer.text.index("```") :]
+    assert (
+        block.count("```") >= 2 and '"quill:PutDocument"' in block and block.rstrip().endswith("]")
+    )
+    before = answer.text[: answer.text.index("```")]
+    assert "The following policy grants both actions" in before

@@ -1,0 +1,50 @@
+"""Questions: cleaning, and what a follow-up leans on."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import Answer, Citation
+from app.question import conversation, is_short, leans_back
+
+
+def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
+    citations = tuple(Citation(n, p, "", "", "", "", 0.0) for n, p in enumerate(pages, 1))
+    return Answer(question, "text [1]", refused, citations=citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["and from the CLI?", "is there a better way to handle that?", "why?", "What about it?"],
+)
+def test_continuations_lean_on_the_conversation(question: str) -> None:
+    assert leans_back(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I encrypt gadget output with my own key?",
+        "Which permissions does the gadget console need to list shelves and read documents?",
+    ],
+)
+def test_whole_questions_stand_alone(question: str) -> None:
+    assert not leans_back(question)
+
+
+def test_a_long_question_that_points_back_is_not_short() -> None:
+    long = "does it still apply when the gadget job runs in a private network with no internet access and custom keys"
+    assert not is_short(long) and not leans_back(long)
+    assert is_short("does it apply to jobs?") and leans_back("does it apply to jobs?")
+
+
+def test_the_conversation_keeps_every_question_and_the_last_answers_pages() -> None:
+    chat = conversation([answered("first?", ["a"]), "second?", answered("third?", ["b", "c"])])
+    assert chat.earlier == ("first?", "second?", "third?")
+    assert chat.cited == ("b", "c")
+    assert chat.text("and then?") == "first? second? third? and then?"
+
+
+def test_a_refused_last_answer_gives_no_pages_to_lean_on() -> None:
+    assert conversation([answered("q?", ["a"]), answered("r?", [], refused=True)]).cited == ()
+    assert conversation(["  ", "q?"]).earlier == ("q?",)

@@ -1,0 +1,168 @@
+"""The extractive reader on hand-made chunks: what leads, what comes along, in what order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.lexicon import Lexicon, words_of
+from app.models import Hit, Passage
+from app.reader import ReaderConfig, Reading, candidates, cite, is_navigation, select
+from ingest.models import Chunk
+from ingest.units import UnitIndex, chunk_units
+
+
+def chunk(page: str, n: int, text: str, section: str = "Keys") -> Chunk:
+    return Chunk(
+        id=f"{page}::{n:04d}",
+        page_id=page,
+        ordinal=n,
+        title=page.title(),
+        section=section,
+        anchor=section.lower(),
+        heading_path=(page.title(), section),
+        text=text,
+        url=f"https://example.com/{page}.html",
+        page_sha256="0" * 64,
+    )
+
+
+class Build:
+    """Chunks, their units, and a chosen cosine for each unit (by a word it holds)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.chunks = {c.id: c for c in chunks}
+        units = tuple(u for c in chunks for u in chunk_units(c))
+        self.units = UnitIndex(units, np.zeros((len(units), 4), np.float32))
+
+    def read(self, question: str, liked: dict[str, float]) -> list[str]:
+        """The answer's unit texts when units holding a `liked` word get that cosine."""
+        sims = np.array(
+            [max([v for w, v in liked.items() if w in u.text] or [0.1]) for u in self.units.units],
+            dtype=np.float32,
+        )
+        lexicon = Lexicon.of(c.lexical_text for c in self.chunks.values())
+        reading = Reading(
+            self.units, self.chunks, sims, words_of(question), lexicon, ReaderConfig()
+        )
+        pages: dict[str, list[Passage]] = {}
+        for c in self.chunks.values():
+            pages.setdefault(c.page_id, []).append(Passage(c))
+        hits = [Hit(p, 1.0, tuple(ps)) for p, ps in pages.items()]
+        rows = self.units.rows_by_chunk()
+        return [c.text for c in select(candidates(hits, reading, rows), reading)]
+
+
+def test_navigation_sentences_are_recognised() -> None:
+    assert is_navigation("This topic provides examples of policies for Gadgets.")
+    assert is_navigation("Before you proceed, we recommend that you review the overview.")
+    assert is_navigation("For more information, see Gadget keys.")
+    assert is_navigation("For general information, see the gadget guide.")
+    assert not is_navigation("To call GetGadget, a user needs the gadget:Get permission.")
+    assert not is_navigation("Topics in this release cover gadget keys.")
+
+
+def test_boilerplate_does_not_lead_when_a_sentence_answers() -> None:
+    build = Build(
+        [
+            chunk(
+                "gadgets",
+                0,
+                "This topic provides examples of the permission GetGadget needs. Before you "
+                "proceed, review which permission GetGadget needs. To call GetGadget, a user "
+                "needs the gadget:Get permission.",
+            )
+        ]
+    )
+    # Every sentence is as close in meaning: the one that says something must lead.
+    answer = build.read("Which permission does GetGadget need?", {"": 0.6})
+    assert answer[0].startswith("To call GetGadget")
+    assert not any(is_navigation(t) for t in answer[:1])
+
+
+def test_a_list_comes_with_the_line_that_opens_it_even_across_chunks() -> None:
+    build = Build(
+        [
+            chunk("gadgets", 0, "Gadgets keep data safe. You can pick one of two key types:"),
+            chunk("gadgets", 1, "- A service key, which costs nothing\n- A customer key"),
+        ]
+    )
+    answer = build.read("Which key types can I pick?", {"key types": 0.9})
+    assert answer[:3] == [
+        "You can pick one of two key types:",
+        "- A service key, which costs nothing",
+        "- A customer key",
+    ]
+
+
+def test_a_chosen_list_item_brings_its_opening_line_first() -> None:
+    build = Build(
+        [
+            chunk(
+                "gadgets",
+                0,
+                "Rotation has two modes:\n- Manual rotation\n- Yearly automatic rotation",
+            )
+        ]
+    )
+    answer = build.read("Is there automatic rotation?", {"Yearly": 0.9})
+    assert answer.index("Rotation has two modes:") < answer.index("- Yearly automatic rotation")
+
+
+def test_a_code_block_follows_its_intro_and_never_leads() -> None:
+    code = '```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```'
+    build = Build(
+        [chunk("gadgets", 0, f"Readers need gadget:Get. The following policy grants it:\n{code}")]
+    )
+    answer = build.read("Show me a policy for gadget:Get", {"Effect": 0.95, "following": 0.7})
+    assert not answer[0].startswith("```")
+    assert answer.index("The following policy grants it:") + 1 == answer.index(code)
+
+
+def test_a_sentence_that_leans_back_brings_the_one_before() -> None:
+    build = Build(
+        [
+            chunk(
+                "gadgets", 0, "Auditors test gadget controls every year. These include SOC and PCI."
+            )
+        ]
+    )
+    answer = build.read("Which audits cover gadgets?", {"These include": 0.9})
+    assert answer[:2] == ["Auditors test gadget controls every year.", "These include SOC and PCI."]
+
+
+def test_another_page_joins_only_when_it_adds_the_question_words() -> None:
+    chunks = [
+        chunk("gadgets", 0, "Gadget keys are rotated yearly."),
+        chunk("widgets", 0, "Widget logs go to the audit trail."),
+        chunk("sprockets", 0, "Sprockets are painted blue."),
+    ]
+    answer = Build(chunks).read(
+        "How are gadget keys rotated, and where do widget logs go?",
+        {"Gadget": 0.8, "Widget": 0.6, "Sprockets": 0.6},
+    )
+    assert answer[0] == "Gadget keys are rotated yearly."
+    assert "Widget logs go to the audit trail." in answer
+    assert "Sprockets are painted blue." not in answer
+
+
+def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
+    build = Build(
+        [
+            chunk("gadgets", 0, "Gadget keys are rotated yearly."),
+            chunk("widgets", 0, "Widget logs go to the audit trail."),
+        ]
+    )
+    sims = np.array([0.2, 0.9, 0.2, 0.85], dtype=np.float32)
+    lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+    words = words_of("gadget keys and widget logs")
+    reading = Reading(build.units, build.chunks, sims, words, lexicon, ReaderConfig())
+    hits = [Hit(c.page_id, 1.0, (Passage(c),)) for c in build.chunks.values()]
+    chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    text, citations = cite(chosen)
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", text)} == {c.n for c in citations} == {1, 2}
+    assert all("#" in c.url and c.passage for c in citations)
+    for sentence, n in re.findall(r"([^\[\]]+?) \[(\d+)\]", text):
+        assert sentence.strip() in citations[int(n) - 1].passage
