@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Without network, copy the pages from the shared folder when it is beside the checkout.
 DOCQA_CORPUS_SOURCE ?= $(wildcard ../shared/corpus/comprehend-security)
-export DOCQA_CORPUS_SOURCE
+# ... and the neighbouring guides (pages that are not indexed, for recognising near misses).
+DOCQA_NEIGHBOURS_SOURCE ?= $(wildcard ../shared/corpus/aws-guides)
+export DOCQA_CORPUS_SOURCE DOCQA_NEIGHBOURS_SOURCE
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 PORT ?= 8501
 
-.PHONY: setup corpus index run serve ask test test-quick lint typecheck eval bench clean
+.PHONY: setup corpus index run serve ask test test-quick lint typecheck eval gate bench clean
 
 setup: $(STAMP)
 
@@ -50,6 +52,10 @@ test-quick: setup
 
 eval: index
 	$(BIN)/docqa eval
+
+# The CI gate: docqa on the frozen test file, against floors chosen before any run.
+gate: index
+	$(BIN)/docqa eval --quiet
 
 bench: index
 	$(BIN)/docqa bench

@@ -231,7 +231,8 @@ class Engine:
         # A short follow-up of an answered question has few words of its own to judge: it is
         # on the conversation's topic unless nothing on the pages is near it at all.
         follow_up = bool(query.prior_pages) and is_short(question)
-        answers = evidence.similarity >= model.min_similarity if follow_up else model.answers(evidence)
+        floor = evidence.similarity >= model.min_similarity
+        answers = floor if follow_up else model.answers(evidence)
         if not answers or not chosen:
             why = reasons(evidence, model) if chosen else ["no passage matches the question"]
             return Answer(

@@ -113,24 +113,51 @@ def corpus() -> None:
     help="Copy from this folder instead of downloading [DOCQA_CORPUS_SOURCE].",
 )
 @click.option("--dest", type=click.Path(path_type=Path), help="Where to put the pages.")
+@click.option(
+    "--neighbours",
+    "want_neighbours",
+    is_flag=True,
+    help="Also get the five neighbouring guides (downloaded unless --neighbours-from).",
+)
+@click.option(
+    "--neighbours-from",
+    "neighbours_source",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Copy the neighbouring guides from this folder [DOCQA_NEIGHBOURS_SOURCE].",
+)
 @common
 @click.pass_obj
 def corpus_fetch(
-    settings: Settings, source: Path | None, dest: Path | None, as_json: bool, quiet: bool
+    settings: Settings,
+    source: Path | None,
+    dest: Path | None,
+    want_neighbours: bool,
+    neighbours_source: Path | None,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
-    """Download the 16 pinned pages (or copy them with --from), checking checksums."""
+    """Get the 16 pinned pages (download, or copy with --from), checking checksums; with
+    --neighbours (or a neighbours source), the neighbouring guides too."""
     from corpus.fetch import fetch
     from corpus.manifest import load_manifest
+    from corpus.neighbours import fetch_neighbours
 
     target = dest or settings.corpus_path
     say = None if quiet else (lambda page: click.echo(f"  got {page}", err=True))
+    neighbours_from = neighbours_source or settings.neighbours_source
     with user_errors():
         report = fetch(load_manifest(), target, source or settings.corpus_source, progress=say)
-    emit(
-        report,
-        as_json,
-        f"{len(report.fetched)} fetched, {len(report.unchanged)} already present in {target}",
-    )
+        guides = None
+        if want_neighbours or neighbours_from is not None:
+            guides = fetch_neighbours(settings.neighbours_home, neighbours_from, progress=say)
+    text = f"{len(report.fetched)} fetched, {len(report.unchanged)} already present in {target}"
+    if guides is not None:
+        text += (
+            f"; neighbouring guides: {len(guides.fetched)} fetched, {len(guides.unchanged)} "
+            f"already present in {guides.dest}"
+        )
+    data = {**dataclasses.asdict(report), "neighbours": guides and dataclasses.asdict(guides)}
+    emit(data, as_json, text)
 
 
 @cli.command()
@@ -222,8 +249,7 @@ def migrate(settings: Settings, url: str, as_json: bool, quiet: bool) -> None:
     "--history",
     "history_file",
     type=click.File("r"),
-    help="Earlier questions of the conversation (asked again first): a JSON list, or one "
-    "per line.",
+    help="Earlier questions of the conversation (asked again first): a JSON list, or one per line.",
 )
 @click.option("--mode", type=click.Choice(["extractive", "llm"]), help="[DOCQA_ANSWER_MODE]")
 @common

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Pages that are not indexed but sit next to the indexed ones (the rest of a guide,
     # related guides): never answered from; they help recognise questions they answer instead.
     neighbours_dir: Path | None = None
+    # Copy the neighbouring guides from this folder (`docqa corpus fetch`) instead of
+    # downloading them.
+    neighbours_source: Path | None = None
 
     k: int = Field(default=5, ge=1, le=50)
     # Fusion weights, fitted on the tuning file (`docqa tune`); see docs/evaluation.md.
@@ -70,7 +73,7 @@ class Settings(BaseSettings):
             raise ValueError(f"Chroma URL must look like http://127.0.0.1:8000, got {url!r}")
         return url
 
-    @field_validator("neighbours_dir", "calibration", mode="before")
+    @field_validator("neighbours_dir", "neighbours_source", "calibration", mode="before")
     @classmethod
     def _blank_path(cls, value: Any) -> Any:
         """An empty value means "none" (DOCQA_NEIGHBOURS_DIR= switches neighbours off)."""
@@ -101,13 +104,17 @@ class Settings(BaseSettings):
         return self.corpus_dir or self.data_dir / "corpus" / "comprehend-security"
 
     @property
+    def neighbours_home(self) -> Path:
+        """Where `docqa corpus fetch` puts the neighbouring guides."""
+        return self.data_dir / "corpus" / "neighbours"
+
+    @property
     def neighbours_path(self) -> Path | None:
-        """Folder of neighbouring pages: the one set, else `data/corpus/neighbours` when it
-        exists, else none."""
+        """Folder of neighbouring pages: the one set, else the fetched ones when they are
+        there, else none."""
         if self.neighbours_dir is not None:
             return self.neighbours_dir
-        default = self.data_dir / "corpus" / "neighbours"
-        return default if default.is_dir() else None
+        return self.neighbours_home if self.neighbours_home.is_dir() else None
 
     @property
     def index_path(self) -> Path:

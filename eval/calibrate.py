@@ -78,11 +78,12 @@ def add_context(text: str, pool: Sequence[str], sizes: Sizes, rng: random.Random
 
 
 def foreign_words(texts: Iterable[str], lexicon: Lexicon, most: int = 5000) -> list[str]:
-    """Plain words of the texts that the pages never use, most frequent first."""
+    """Plain words of the texts that the pages never use (stop words aside), most frequent
+    first."""
     counts: dict[str, int] = {}
     for text in texts:
         for word in re.findall(r"[A-Za-z]{3,}", text):
-            if word.lower() not in lexicon.idf:
+            if word.lower() not in lexicon.idf and word.lower() not in STOPWORDS:
                 counts[word] = counts.get(word, 0) + 1
     return sorted(counts, key=lambda w: -counts[w])[:most]
 

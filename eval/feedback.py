@@ -40,9 +40,16 @@ def drafts(records: Sequence[Feedback]) -> list[dict[str, Any]]:
     return [draft_question(r) for r in records if r.rating == "down"]
 
 
+class FeedbackError(ValueError):
+    """Drafts that cannot be written; the message says where and why."""
+
+
 def export_drafts(feedback_file: Path, out: Path) -> int:
     """Write the drafts of a feedback file as JSON Lines; returns how many."""
     lines = [json.dumps(d, ensure_ascii=False) for d in drafts(load_feedback(feedback_file))]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    except OSError as exc:
+        raise FeedbackError(f"Cannot write {out}: {exc.strerror or exc}") from exc
     return len(lines)

@@ -67,8 +67,8 @@ def grounded_facts(
     """The facts that stand in a claim (a piece of the answer with the pages its source
     markers point to) attributed to an expected page."""
     wanted = set(expected)
-    grounded = " \n ".join(text for text, pages in claims if wanted & set(pages))
-    return facts_found(grounded, facts) if grounded else []
+    grounded = [normalise(text) for text, pages in claims if wanted & set(pages)]
+    return [fact for fact in facts if any(normalise(fact) in claim for claim in grounded)]
 
 
 def citation_precision(cited: Sequence[str], expected: Collection[str]) -> float | None:

@@ -219,6 +219,11 @@ def load_thresholds(path: Path) -> dict[str, dict[str, Bound]]:
                 raise ValueError(
                     f"Thresholds file {path}: {system}.{metric} needs min, max or above"
                 )
+            above = bound.get("above", [])
+            if not isinstance(above, list) or not all(isinstance(s, str) for s in above):
+                raise ValueError(
+                    f"Thresholds file {path}: {system}.{metric}.above must list system names"
+                )
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 

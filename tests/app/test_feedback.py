@@ -33,6 +33,7 @@ def test_records_append_and_the_latest_per_answer_wins(tmp_path: Path) -> None:
         "question",
         "answer",
         "cited_pages",
+        "history",
         "rating",
         "reason",
         "timestamp",

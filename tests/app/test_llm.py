@@ -16,12 +16,14 @@ from app.engine import Engine
 from app.llm import Sources, build_prompt, check_citations
 from app.models import Answer, Passage
 from ingest.embed import FakeEmbedder
+from ingest.models import Chunk
 
 
 def passage(n: int) -> Passage:
-    return Passage(
-        f"p{n}::0", f"p{n}", f"Title {n}", f"S{n}", f"a{n}", f"https://x/{n}", f"t{n}", ""
+    chunk = Chunk(
+        f"p{n}::0", f"p{n}", 0, f"Title {n}", f"S{n}", f"a{n}", (), f"t{n}", f"https://x/{n}", ""
     )
+    return Passage(chunk)
 
 
 def test_markers_to_no_source_are_removed_and_renumbered() -> None:

@@ -33,7 +33,10 @@ def test_whole_questions_stand_alone(question: str) -> None:
 
 
 def test_a_long_question_that_points_back_is_not_short() -> None:
-    long = "does it still apply when the gadget job runs in a private network with no internet access and custom keys"
+    long = (
+        "does it still apply when the gadget job runs in a private network with no internet "
+        "access and custom keys"
+    )
     assert not is_short(long) and not leans_back(long)
     assert is_short("does it apply to jobs?") and leans_back("does it apply to jobs?")
 

@@ -5,34 +5,51 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.models import Passage
+from app.models import Claim
 from eval.baselines import Bm25Baseline, LangChainTutorial
 from ingest.embed import FakeEmbedder
+from ingest.models import Chunk
 
 
-def passage(cid: str, page: str, text: str) -> Passage:
-    return Passage(cid, page, page, page, page, f"https://x/{page}", text, page.title())
+def chunk(cid: str, text: str, section: str = "Overview") -> Chunk:
+    page, ordinal = cid.split("::")
+    return Chunk(
+        cid, page, int(ordinal), f"Widget {page}", section, section.lower(),
+        (f"Widget {page}", section), text, f"https://x/{page}", f"sha-{page}",
+    )  # fmt: skip
 
 
-PASSAGES = {
-    "enc::0": passage("enc::0", "enc", "Widgets are encrypted with AES-256 keys from KMS."),
-    "enc::1": passage("enc::1", "enc", "Encryption of widget backups uses the same key."),
-    "rot::0": passage("rot::0", "rot", "Widget keys rotate yearly; rotation is automatic."),
-    "log::0": passage("log::0", "log", "Widget calls are logged."),
+CHUNKS = {
+    "enc::0": chunk("enc::0", "Widgets are encrypted with AES-256 keys from KMS."),
+    "enc::1": chunk("enc::1", "Encryption of widget backups uses the same key."),
+    "rot::0": chunk("rot::0", "Widget keys rotate yearly; rotation is automatic."),
+    "log::0": chunk("log::0", "Widget calls are logged."),
 }
 
 
 def test_bm25_answers_with_the_top_chunk_and_cites_top_k_pages() -> None:
-    bm25 = Bm25Baseline(PASSAGES, {"enc": "e", "rot": "r", "log": "l"}, k=2)
+    bm25 = Bm25Baseline(CHUNKS, {"enc": "e", "rot": "r", "log": "l"}, k=2)
     reply = bm25.ask("how are widgets encrypted with AES-256", history=["ignored"])
-    assert reply.text == PASSAGES["enc::0"].text
+    assert reply.text == CHUNKS["enc::0"].text
+    assert reply.claims == (Claim(CHUNKS["enc::0"].text, ("enc",)),)
     assert not reply.refused
     assert reply.retrieved_pages[0] == "enc"
     assert len(reply.retrieved_pages) == len(set(reply.retrieved_pages))
     assert reply.cited_pages == ("enc",)
     assert reply.timings_ms["total"] >= 0
     assert bm25.page_hashes() == {"enc": "e", "rot": "r", "log": "l"}
-    assert bm25.ask("zebra giraffe", []).retrieved_pages == ()
+    nothing = bm25.ask("zebra giraffe", [])
+    assert nothing.retrieved_pages == () and nothing.claims == () and nothing.text == ""
+
+
+def test_bm25_searches_the_heading_path_as_docqa_indexes_it() -> None:
+    chunks = {
+        "rot::0": chunk("rot::0", "Keys change every year.", section="Rotation schedule"),
+        "log::0": chunk("log::0", "Calls are written to a trail.", section="Audit trail"),
+    }
+    reply = Bm25Baseline(chunks, {}, k=1).ask("rotation schedule", [])
+    assert reply.retrieved_pages[0] == "rot"
+    assert reply.claims == (Claim("Keys change every year.", ("rot",)),)
 
 
 def test_tutorial_reads_files_as_is_and_never_refuses(fixture_pages: Path) -> None:
@@ -43,6 +60,8 @@ def test_tutorial_reads_files_as_is_and_never_refuses(fixture_pages: Path) -> No
         assert not reply.refused and reply.text
         assert set(reply.retrieved_pages) <= {"no-heading", "widget-encryption", "widget-rotation"}
         assert 1 <= len(reply.cited_pages) <= 2
+        (claim,) = reply.claims
+        assert claim == Claim(reply.text, reply.retrieved_pages[:1])
         hashes = tutorial.page_hashes()
         data = (fixture_pages / "widget-rotation.md").read_bytes()
         assert hashes["widget-rotation"] == hashlib.sha256(data).hexdigest()

@@ -92,12 +92,6 @@ def test_a_claim_citing_an_expected_and_another_page_grounds_its_facts() -> None
     assert grounded_facts(claims, ["keys live in kms"], ["widget-keys"]) == ["keys live in kms"]
 
 
-@pytest.mark.xfail(
-    reason="grounded_facts joins the grounded claims and normalise() turns the ' \\n ' "
-    "separator into a space, so a fact spanning two claims (here with an ungrounded claim "
-    "between them in the answer) counts as grounded",
-    strict=True,
-)
 def test_a_fact_never_spans_two_claims() -> None:
     claims = [
         ("Widget keys are kept", ("widget-keys",)),

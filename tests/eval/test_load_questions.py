@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import DEFAULT_QUESTIONS, Question, QuestionsError, load_questions
+from eval.questions import (
+    TEST_QUESTIONS,
+    TUNE_QUESTIONS,
+    Question,
+    QuestionsError,
+    load_questions,
+    parse_question,
+)
 
-GOOD = {
+GOOD: dict[str, object] = {
     "id": "w1",
     "question": "How are widgets encrypted?",
     "expected_pages": ["widget-encryption"],
@@ -32,7 +39,7 @@ def test_loads_rows_into_frozen_records(tmp_path: Path) -> None:
     questions = load_questions(write(tmp_path, GOOD, "", follow, refusal))
     assert [q.id for q in questions] == ["w1", "w2", "w3"]
     assert questions[0] == Question(
-        "w1", GOOD["question"], ("widget-encryption",), True, ("aes-256",), "factual", ()
+        "w1", "How are widgets encrypted?", ("widget-encryption",), True, ("aes-256",), "factual"
     )
     assert questions[1].history == ("earlier question",)
     assert not questions[2].answerable
@@ -40,10 +47,39 @@ def test_loads_rows_into_frozen_records(tmp_path: Path) -> None:
         questions[0].id = "x"  # type: ignore[misc]
 
 
-def test_the_real_question_set_loads() -> None:
-    questions = load_questions(DEFAULT_QUESTIONS)
+def test_the_tuning_file_loads() -> None:
+    questions = load_questions(TUNE_QUESTIONS)
     assert len(questions) >= 90
     assert any(q.history for q in questions) and any(not q.answerable for q in questions)
+    assert {"near-miss", "off-topic", "follow-up"} <= {q.kind for q in questions}
+
+
+def test_the_default_file_is_the_tuning_file_never_the_test_file() -> None:
+    assert TUNE_QUESTIONS.resolve() != TEST_QUESTIONS.resolve()
+    assert load_questions() == load_questions(TUNE_QUESTIONS)
+
+
+def test_a_source_names_where_an_unanswerable_answer_lives(tmp_path: Path) -> None:
+    elsewhere = {
+        **GOOD,
+        "answerable": False,
+        "expected_pages": [],
+        "expected_facts": [],
+        "kind": "near-miss",
+        "source": "guides/widget-pricing.md",
+    }
+    (question,) = load_questions(write(tmp_path, elsewhere))
+    assert not question.answerable and question.kind == "near-miss"
+
+
+def test_a_draft_from_feedback_is_refused_saying_what_to_fill_in() -> None:
+    draft = {**GOOD, "answerable": None, "kind": "feedback", "review": {"answer": "Blue."}}
+    with pytest.raises(ValueError) as caught:
+        parse_question(draft)
+    message = str(caught.value)
+    assert "'review'" in message
+    for key in ("answerable", "expected_pages", "expected_facts"):
+        assert key in message
 
 
 @pytest.mark.parametrize(
@@ -60,6 +96,8 @@ def test_the_real_question_set_loads() -> None:
         ({**GOOD, "expected_pages": []}, "needs at least one expected page"),
         ({**GOOD, "answerable": False}, "unanswerable question has no expected pages"),
         ({**GOOD, "history": "earlier"}, "'history' must be a list"),
+        ({**GOOD, "source": ["a.md"]}, "'source' must be a str"),
+        ({**GOOD, "review": {"answer": "x"}}, "delete 'review'"),
     ],
 )
 def test_bad_row_is_reported_with_its_line(tmp_path: Path, bad: object, message: str) -> None:

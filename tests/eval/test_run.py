@@ -11,9 +11,8 @@ from click.testing import CliRunner
 
 from docqa.cli import cli
 from docqa.settings import Settings
-from eval.questions import DEFAULT_QUESTIONS
-from eval.run import EvalOptions, run_eval
-from eval.score import DEFAULT_THRESHOLDS, RETRIEVAL, load_thresholds
+from eval.questions import TEST_QUESTIONS, TUNE_QUESTIONS
+from eval.run import EvalOptions, load_sets, question_files, run_eval
 
 RECORD_FIELDS = {
     "system", "id", "question", "kind", "split", "expected_pages", "retrieved_pages", "answer",
@@ -58,11 +57,62 @@ def write_json(path: Path, data: object) -> Path:
     return path
 
 
+def test_question_files_name_given_files_by_stem_and_the_test_file_test(tmp_path: Path) -> None:
+    widgets = write_jsonl(tmp_path / "widgets.jsonl", KMS_QUESTIONS)
+    gadgets = tmp_path / "more" / "gadgets.jsonl"
+    options = EvalOptions(questions=(widgets, gadgets, widgets, TEST_QUESTIONS, TUNE_QUESTIONS))
+    assert question_files(options) == [
+        ("widgets", widgets),
+        ("gadgets", gadgets),
+        ("test", TEST_QUESTIONS),
+        ("tune", TUNE_QUESTIONS),
+    ]
+
+
+def test_question_files_knows_the_test_file_by_any_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(TEST_QUESTIONS.parent)
+    relative = Path("..") / TEST_QUESTIONS.parent.name / TEST_QUESTIONS.name
+    assert question_files(EvalOptions(questions=(relative,))) == [("test", relative)]
+
+
+@pytest.mark.parametrize(
+    ("split", "names"), [("tune", ["tune"]), ("test", ["test"]), ("all", ["tune", "test"])]
+)
+def test_without_files_the_split_picks_the_default_sets(split: str, names: list[str]) -> None:
+    files = question_files(EvalOptions(split=split))
+    assert [name for name, _ in files] == names
+    paths = {"tune": TUNE_QUESTIONS, "test": TEST_QUESTIONS}
+    assert [path for _, path in files] == [paths[name] for name in names]
+
+
+def test_an_unknown_split_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown split 'dev'"):
+        question_files(EvalOptions(split="dev"))
+
+
+def test_load_sets_tags_each_question_with_its_set(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", KMS_QUESTIONS[:2])
+    second = write_jsonl(tmp_path / "b.jsonl", KMS_QUESTIONS[2:])
+    loaded = load_sets([("tune", first), ("extra", second)])
+    assert [(name, q.id) for name, q in loaded] == [("tune", "k1"), ("tune", "k2"), ("extra", "k3")]
+    assert loaded[1][1].history == tuple(KMS_QUESTIONS[1]["history"])  # type: ignore[arg-type]
+
+
+def test_load_sets_refuses_an_id_used_in_two_files(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", KMS_QUESTIONS[:2])
+    second = write_jsonl(tmp_path / "b.jsonl", KMS_QUESTIONS[1:])
+    with pytest.raises(ValueError) as caught:
+        load_sets([("tune", first), ("extra", second)])
+    message = str(caught.value)
+    assert "'k2'" in message and str(first) in message and str(second) in message
+
+
 def test_full_run_on_the_real_pages_writes_the_results_folder(
     settings: Settings, security_corpus: Path, tmp_path: Path
 ) -> None:
     thresholds = write_json(tmp_path / "t.json", {"docqa": {"hit@1": {"min": 1.01}}})
-    options = EvalOptions(corpus_dirs=(security_corpus,), thresholds=thresholds)
+    # The tuning file only: tests never read the frozen test file.
+    options = EvalOptions(corpus_dirs=(security_corpus,), thresholds=thresholds, split="tune")
     result = run_eval(settings, options)
 
     run_dir = result.run_dir
@@ -77,17 +127,18 @@ def test_full_run_on_the_real_pages_writes_the_results_folder(
     assert config["model"] == "fake-hash-384"
     assert config["index"]["pages"] == 16 and config["index"]["build_id"]
     assert len(config["corpus"]["checksum"]) == 64
-    assert config["questions"]["file"] == str(DEFAULT_QUESTIONS)
-    assert len(config["questions"]["sha256"]) == 64
+    (entry,) = config["questions"]
+    assert (entry["set"], entry["file"]) == ("tune", str(TUNE_QUESTIONS))
+    assert len(entry["sha256"]) == 64
     assert "git_commit" in config and "llm_api_key" not in config["settings"]
 
     lines = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
-    n = len(DEFAULT_QUESTIONS.read_text().splitlines())
+    n = sum(1 for line in TUNE_QUESTIONS.read_text().splitlines() if line.strip())
     assert len(lines) == 3 * n
     assert {line["system"] for line in lines} == {"docqa", "bm25", "langchain-chroma"}
     for line in lines:
         assert set(line) >= RECORD_FIELDS
-        assert line["split"] in ("tune", "test")
+        assert line["split"] == "tune"
         assert "total" in line["timings_ms"]
         if line["answerable"]:
             assert line["hit@1"] in (0.0, 1.0) and 0.0 <= line["rr"] <= 1.0
@@ -101,7 +152,8 @@ def test_full_run_on_the_real_pages_writes_the_results_folder(
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary == result.summary
     for system in ("docqa", "bm25", "langchain-chroma"):
-        assert set(summary["systems"][system]) >= {"all", "tune", "test", "by_kind", "by_page"}
+        assert set(summary["systems"][system]) >= {"all", "tune", "by_kind", "by_page"}
+        assert "test" not in summary["systems"][system]
         assert summary["systems"][system]["all"]["n"] == n
     assert summary["threshold_failures"] == result.failures
     assert result.failures == [
@@ -110,7 +162,8 @@ def test_full_run_on_the_real_pages_writes_the_results_folder(
 
     report = (run_dir / "report.md").read_text()
     assert "| metric | docqa | bm25 | langchain-chroma |" in report
-    assert "### Tune split" in report and "## Per-page hit@1" in report
+    assert "### Questions of `tune`" in report and "## Per-page hit@1" in report
+    assert f"tune: `{TUNE_QUESTIONS}`" in report
     assert result.table.splitlines()[2] == "| metric | docqa | bm25 | langchain-chroma |"
 
 
@@ -123,7 +176,7 @@ def test_copies_in_other_folders_count_as_the_pinned_pages(
     shutil.copy(fixture_pages / "widget-rotation.md", guide)
     questions = write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS)
     options = EvalOptions(
-        questions=questions,
+        questions=(questions,),
         corpus_dirs=(security_corpus, tmp_path / "guides"),
         thresholds=write_json(tmp_path / "t.json", {}),
         split="all",
@@ -176,19 +229,17 @@ def test_cli_prints_the_table_and_fails_on_a_missed_threshold(
 
 
 @pytest.mark.slow
-def test_real_model_meets_the_committed_thresholds(
-    tmp_path: Path, security_corpus: Path, real_embedder: object
-) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    options = EvalOptions(corpus_dirs=(security_corpus,), thresholds=DEFAULT_THRESHOLDS)
-    result = run_eval(settings, options, embedder=real_embedder)  # type: ignore[arg-type]
-    assert result.failures == [], result.table
+def test_real_model_beats_both_baselines_on_the_tuning_file(real_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    # The frozen test file is for `docqa eval` alone (and the CI gate); tests read the tuning file.
+    options = EvalOptions(split="tune", thresholds=write_json(real_index.data_dir / "t.json", {}))
+    result = run_eval(real_index, options, embedder=real_embedder)
     systems = result.summary["systems"]
-    for metric, bound in load_thresholds(DEFAULT_THRESHOLDS)["docqa"].items():
-        if metric not in RETRIEVAL:
-            continue
-        best_baseline = max(systems[s]["all"][metric] for s in ("bm25", "langchain-chroma"))
-        assert bound["min"] >= best_baseline, f"{metric} threshold is below a baseline"
+    mine = systems["docqa"]["tune"]
+    for metric in ("hit@1", "mrr@10", "grounded_fact_coverage"):
+        for baseline in ("bm25", "langchain-chroma"):
+            assert mine[metric] > systems[baseline]["tune"][metric], (metric, baseline)
+    # Baselines never refuse; docqa refuses most unanswerable and few answerable questions.
+    assert mine["refusal_recall"] > 0.5 > mine["false_refusal_rate"] * 5
 
 
 @pytest.mark.slow
@@ -198,7 +249,7 @@ def test_another_embedding_backend_is_scored_side_by_side(
     questions = write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS)
     settings = Settings(data_dir=tmp_path / "data")
     options = EvalOptions(
-        questions=questions,
+        questions=(questions,),
         corpus_dirs=(security_corpus,),
         baselines=False,
         thresholds=write_json(tmp_path / "t.json", {}),

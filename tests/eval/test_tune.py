@@ -1,54 +1,189 @@
-"""Tuning picks thresholds on the tuning split only and keeps false refusals low."""
+"""`docqa tune`: fusion weights fitted by MRR@10 on prepared tuning questions."""
 
 from __future__ import annotations
 
-from app.refusal import Thresholds
-from eval.tune import MAX_FALSE_REFUSALS, Observation, best_setting, fit, tune_refusal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.retrieve import FusionConfig, Query
+from docqa.settings import Settings
+from eval.questions import Question
+from eval.tune import GRID, Asked, mrr, prepare, tune_fusion
+
+Ranking = Callable[[FusionConfig], list[str]]
 
 
-def obs(
-    i: int,
-    answerable: bool,
-    dense: float,
-    split: str = "tune",
-    unknown_at: dict[float, float] | None = None,
-) -> Observation:
-    signals = {"top_dense": dense, "support": 0.5, "unknown": 0.0}
-    return Observation(f"q{i}", split, answerable, signals, 1.0, unknown_at or {})
+@dataclass
+class Page:
+    page_id: str
 
 
-ROWS = [obs(i, True, 0.5 + i / 100) for i in range(20)] + [
-    obs(20 + i, False, 0.05 + i / 10) for i in range(5)
+@dataclass
+class Found:
+    hits: list[Page]
+
+
+@dataclass
+class FakeRetriever:
+    """Ranks pages by a rule of the fusion weights it is set to."""
+
+    rank: Ranking
+    config: FusionConfig = field(default_factory=FusionConfig)
+    seen: list[FusionConfig] = field(default_factory=list)
+
+    def search(self, query: Query, k: int) -> Found:
+        self.seen.append(self.config)
+        return Found([Page(p) for p in self.rank(self.config)][:k])
+
+
+@dataclass
+class Loaded:
+    retriever: FakeRetriever
+
+
+@dataclass
+class FakeEngine:
+    retriever: FakeRetriever
+
+    def load(self) -> Loaded:
+        return Loaded(self.retriever)
+
+
+def engine_of(rank: Ranking, config: FusionConfig | None = None) -> Any:
+    return FakeEngine(FakeRetriever(rank, config or FusionConfig()))
+
+
+def asked(*expected: tuple[str, ...]) -> list[Asked]:
+    vector = np.zeros(3, dtype=np.float32)
+    return [Asked(f"w{i}", Query("q", "q", vector), pages) for i, pages in enumerate(expected)]
+
+
+def quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def test_mrr_is_the_mean_reciprocal_rank_of_the_expected_pages() -> None:
+    engine = engine_of(lambda config: ["widget-a", "widget-b", "widget-c"])
+    assert mrr(engine, asked(("widget-a",))) == 1.0
+    assert mrr(engine, asked(("widget-c", "widget-b"))) == 0.5
+    assert mrr(engine, asked(("widget-b",), ("widget-z",))) == 0.25
+    assert mrr(engine, []) == 0.0
+
+
+def lexical_wins(config: FusionConfig) -> list[str]:
+    return ["widget-a", "widget-b"] if config.lexical_weight >= 2 else ["widget-b", "widget-a"]
+
+
+def test_tune_fusion_finds_the_weights_that_rank_the_expected_page_first() -> None:
+    engine = engine_of(lexical_wins)
+    original = engine.retriever.config
+    calls: list[tuple[str, int, int]] = []
+    result = tune_fusion(engine, asked(("widget-a",)), lambda *a: calls.append(a))
+    assert result["best"]["lexical_weight"] >= 2
+    assert set(result["best"]) == set(GRID)
+    assert result["mrr@10"] == 1.0
+    assert result["current"] == {
+        "weights": {name: getattr(original, name) for name in GRID},
+        "mrr@10": 0.5,
+    }
+    assert result["questions"] == 1
+    scores = [row["mrr@10"] for row in result["top"]]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 10
+    assert all(set(row) == {*GRID, "mrr@10"} for row in result["top"])
+    assert engine.retriever.config is original
+    combos = int(np.prod([len(values) for values in GRID.values()]))
+    assert calls[-1] == ("tuning fusion", combos, combos) and len(calls) == combos
+
+
+def test_every_grid_combination_is_tried() -> None:
+    engine = engine_of(lexical_wins)
+    tune_fusion(engine, asked(("widget-a",)), quiet)
+    tried = {tuple(getattr(c, name) for name in GRID) for c in engine.retriever.seen}
+    expected = {
+        (d, lex, u, e)
+        for d in GRID["dense_weight"]
+        for lex in GRID["lexical_weight"]
+        for u in GRID["unit_weight"]
+        for e in GRID["exact_weight"]
+    }
+    assert tried >= expected
+
+
+def test_a_tie_keeps_the_current_weights() -> None:
+    current = FusionConfig(dense_weight=1.0, lexical_weight=3.0, unit_weight=2.0, exact_weight=1.0)
+    engine = engine_of(lambda config: ["widget-b", "widget-a"], current)
+    result = tune_fusion(engine, asked(("widget-a",)), quiet)
+    assert result["best"] == {name: getattr(current, name) for name in GRID}
+    assert result["mrr@10"] == result["current"]["mrr@10"] == 0.5
+
+
+def test_current_weights_off_the_grid_are_measured_as_they_are() -> None:
+    current = FusionConfig(dense_weight=0.25)
+    engine = engine_of(
+        lambda config: ["widget-a"] if config.dense_weight == 0.25 else ["widget-b", "widget-a"],
+        current,
+    )
+    result = tune_fusion(engine, asked(("widget-a",)), quiet)
+    assert result["current"]["weights"]["dense_weight"] == 0.25
+    assert result["current"]["mrr@10"] == 1.0
+    assert result["mrr@10"] == 0.5
+
+
+def test_the_weights_are_put_back_when_tuning_stops_half_way() -> None:
+    engine = engine_of(lexical_wins)
+    original = engine.retriever.config
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tune_fusion(engine, asked(("widget-a",)), interrupt)
+    assert engine.retriever.config is original
+
+
+# Our own wording, about the real pages the `fake_index` fixture indexes.
+QUESTIONS = [
+    Question(
+        "t1", "Which key encrypts the storage volume?", ("kms-in-comprehend",), True, ("KMS",), "f"
+    ),
+    Question("t2", "How do I bake a widget cake?", (), False, (), "off-topic"),
+    Question(
+        "t3",
+        "and what about the logs of those calls?",
+        ("logging-using-cloudtrail",),
+        True,
+        ("CloudTrail",),
+        "follow-up",
+        ("Which key encrypts the storage volume?",),
+    ),
 ]
 
 
-def test_fit_counts_refusals() -> None:
-    result = fit(ROWS, Thresholds(min_dense=0.35, min_support=0.0, max_unknown=1.0))
-    assert result.recall == 3 / 5 and result.false_refusals == 0.0
-    everything = fit(ROWS, Thresholds(min_dense=0.99, min_support=0.0, max_unknown=1.0))
-    assert everything.recall == 1.0 and everything.false_refusals == 1.0
+def test_prepare_and_tune_on_the_real_pages_with_the_fake_embedder(fake_index: Settings) -> None:
+    from app.engine import Engine
+    from ingest.embed import FakeEmbedder
 
-
-def test_best_thresholds_never_exceed_the_false_refusal_cap() -> None:
-    best = best_setting(ROWS)
-    result = fit(ROWS, best.thresholds)
-    assert result.false_refusals <= MAX_FALSE_REFUSALS
-    assert result.recall == 1.0  # below 0.5 separates the two groups cleanly
-    assert best.similarity is None  # rows without per-similarity figures: nothing to choose
-
-
-def test_synonym_similarity_is_chosen_where_it_separates() -> None:
-    # A near miss with a dense score like the answerable ones: only the "unknown" signal at
-    # similarity 0.5 tells it apart (at 0.7 an answerable question's paraphrase counts too).
-    answerable = [obs(i, True, 0.6, unknown_at={0.5: 0.0, 0.7: 0.4, 1.01: 0.6}) for i in range(20)]
-    near_miss = obs(30, False, 0.6, unknown_at={0.5: 0.4, 0.7: 0.4, 1.01: 0.6})
-    best = best_setting([*answerable, near_miss])
-    assert best.similarity == 0.5 and best.thresholds.max_unknown < 0.4
-    assert fit([*answerable, near_miss], best.thresholds, best.similarity).recall == 1.0
-
-
-def test_test_split_is_only_reported() -> None:
-    test_rows = [obs(100 + i, True, 0.2, split="test") for i in range(4)]
-    report = tune_refusal(ROWS + test_rows)
-    assert report["tune"] == fit(ROWS, Thresholds(**report["thresholds"])).__dict__  # type: ignore[arg-type]
-    assert report["test"]["false_refusals"] == 1.0  # type: ignore[index]
+    engine = Engine(fake_index, embedder=FakeEmbedder(fake_index.embed_model))
+    calls: list[tuple[str, int, int]] = []
+    prepared = prepare(engine, QUESTIONS, lambda *a: calls.append(a))
+    assert [(a.id, a.expected) for a in prepared] == [
+        ("t1", ("kms-in-comprehend",)),
+        ("t3", ("logging-using-cloudtrail",)),
+    ]
+    assert calls[-1] == ("preparing", 2, 2)
+    assert prepared[0].query.lexical == QUESTIONS[0].question
+    # The follow-up is read with the conversation: the earlier question's words join it.
+    assert "encrypts" in prepared[1].query.lexical and "logs" in prepared[1].query.lexical
+    score = mrr(engine, prepared)
+    assert 0.0 <= score <= 1.0
+    original = engine.load().retriever.config
+    result = tune_fusion(engine, prepared, quiet)
+    assert engine.load().retriever.config is original
+    assert result["current"]["weights"] == {name: getattr(fake_index, name) for name in GRID}
+    assert result["current"]["mrr@10"] == round(score, 4)
+    assert result["mrr@10"] >= result["current"]["mrr@10"]

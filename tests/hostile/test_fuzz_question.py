@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.engine import REFUSAL, Engine
 from app.models import Answer
 from app.question import EmptyQuestionError
-from eval.questions import DEFAULT_QUESTIONS, load_questions
+from eval.questions import TUNE_QUESTIONS, load_questions
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
@@ -35,7 +35,7 @@ INJECTIONS = [
 ]
 TOPICS = ["KMS encryption", "aws:SourceArn", "VPC endpoints", "IAM roles", "banana bread", ""]
 ANY = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
-ASKED = [q.question for q in load_questions(DEFAULT_QUESTIONS)]
+ASKED = [q.question for q in load_questions(TUNE_QUESTIONS)]
 QUESTIONS = st.one_of(
     st.tuples(
         st.sampled_from([*INJECTIONS, ""]), st.sampled_from(ASKED), ANY.map(lambda t: t[:20])
@@ -77,17 +77,17 @@ def ungrounded(answer: Answer) -> list[str]:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> Engine:
+    from app.refusal import Calibration, RefusalModel
     from docqa.settings import Settings
     from ingest.embed import FakeEmbedder
     from ingest.pipeline import run_ingest
 
-    # Refusal thresholds off: nearly every question gets an answer whose quoting is checked.
+    # Refusal off: nearly every question gets an answer whose quoting is checked.
+    data = tmp_path_factory.mktemp("fuzz") / "data"
+    always = RefusalModel(("similarity",), (1.0,), 0.0, (0.0,), (1.0,), -1.0, -2.0)
+    Calibration(always, always).save(data / "always-answer.json")
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("fuzz") / "data",
-        embed_model="fake-hash-384",
-        refuse_min_dense=-1,
-        refuse_min_coverage=0,
-        refuse_max_unknown=1,
+        data_dir=data, embed_model="fake-hash-384", calibration=data / "always-answer.json"
     )
     run_ingest(settings, lambda: FakeEmbedder(), security_corpus)
     return Engine(settings)
@@ -136,7 +136,7 @@ def test_the_fuzz_reached_both_outcomes() -> None:
 @pytest.mark.slow
 def test_real_answers_to_the_eval_questions_quote_their_sources(real_engine) -> None:  # type: ignore[no-untyped-def]
     answered = 0
-    for q in load_questions(DEFAULT_QUESTIONS):
+    for q in load_questions(TUNE_QUESTIONS):
         answer = real_engine.ask(q.question, list(q.history))
         assert ungrounded(answer) == [], q.id
         answered += not answer.refused

@@ -24,20 +24,7 @@ RAW_HTML = re.compile(r"(?<!\\)<\s*(script|img|source|/source)", re.IGNORECASE)
 
 def passages() -> list[Passage]:
     page = parse(PAGE.read_text(), "vault-notes", "https://example.com/vault-notes.html")
-    return [
-        Passage(
-            c.id,
-            c.page_id,
-            c.title,
-            c.section,
-            c.anchor,
-            c.url,
-            c.text,
-            " > ".join(c.heading_path),
-            score=1.0 / (1 + c.ordinal),
-        )
-        for c in Chunker(size=400).chunk(page)
-    ]
+    return [Passage(c, score=1.0 / (1 + c.ordinal)) for c in Chunker(size=400).chunk(page)]
 
 
 def test_the_fixture_really_is_hostile() -> None:

@@ -24,7 +24,7 @@ from websockets.sync.client import connect
 
 from app.engine import Engine
 from app.serve import settings_env
-from eval.questions import DEFAULT_QUESTIONS, load_questions
+from eval.questions import TUNE_QUESTIONS, load_questions
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def view(
 @pytest.fixture(scope="module")
 def expected(real_engine) -> dict[tuple[str, tuple[str, ...]], Any]:  # type: ignore[no-untyped-def]
     """Every evaluation question answered once, single-threaded, by the embedded engine."""
-    items = [(q.question, q.history) for q in load_questions(DEFAULT_QUESTIONS)]
+    items = [(q.question, q.history) for q in load_questions(TUNE_QUESTIONS)]
     return {item: view(real_engine, *item) for item in items}
 
 
@@ -165,7 +165,7 @@ def served(real_index, serve_app) -> Iterator[tuple[int, psutil.Process]]:  # ty
 
 def test_soak_twenty_sessions_no_errors_and_memory_levels_off(served) -> None:  # type: ignore[no-untyped-def]
     port, process = served
-    questions = [q.question for q in load_questions(DEFAULT_QUESTIONS) if not q.history]
+    questions = [q.question for q in load_questions(TUNE_QUESTIONS) if not q.history]
     errors: list[str] = []
     rss: list[int] = []
     done = threading.Event()

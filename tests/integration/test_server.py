@@ -87,7 +87,7 @@ def test_incremental_reingest_and_rebuild(server_settings: Settings, corpus: Pat
     assert third.removed == ["comp-security"] and third.embedded_chunks == 0
     assert store.builds() == [second.build_id, third.build_id]
     engine = Engine(server_settings)
-    assert "comp-security" not in {p.page_id for p in engine.load().retriever.passages.values()}
+    assert "comp-security" not in {c.page_id for c in engine.load().build.chunks.values()}
     fourth = ingest(server_settings, corpus, rebuild=True)
     assert fourth.embedded_chunks == fourth.chunks == third.chunks
     assert store.builds() == [third.build_id, fourth.build_id]
