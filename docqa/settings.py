@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     # Pages that are not indexed but sit next to the indexed ones (the rest of a guide,
     # related guides): never answered from; they help recognise questions they answer instead.
     neighbours_dir: Path | None = None
+    use_neighbours: bool = True  # DOCQA_USE_NEIGHBOURS=0 builds without them
     # Copy the neighbouring guides from this folder (`docqa corpus fetch`) instead of
     # downloading them.
     neighbours_source: Path | None = None
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
     @field_validator("neighbours_dir", "neighbours_source", "calibration", mode="before")
     @classmethod
     def _blank_path(cls, value: Any) -> Any:
-        """An empty value means "none" (DOCQA_NEIGHBOURS_DIR= switches neighbours off)."""
+        """An empty value means unset."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
@@ -111,7 +112,9 @@ class Settings(BaseSettings):
     @property
     def neighbours_path(self) -> Path | None:
         """Folder of neighbouring pages: the one set, else the fetched ones when they are
-        there, else none."""
+        there, else none (and none when they are switched off)."""
+        if not self.use_neighbours:
+            return None
         if self.neighbours_dir is not None:
             return self.neighbours_dir
         return self.neighbours_home if self.neighbours_home.is_dir() else None

@@ -104,6 +104,7 @@ def run_bench(
             "data_dir": Path(tmp) / "data",
             "index_dir": Path(tmp) / "index",
             "corpus_dir": corpus,
+            "neighbours_dir": settings.neighbours_path,  # the same ones as the main index
             "chroma_url": None,  # always the embedded store, in the temporary folder
         }
         bench_settings = settings.model_copy(update=update)

@@ -79,7 +79,7 @@ def check_folder(folder: Path | None) -> None:
         raise FileNotFoundError(
             f"Neighbouring pages folder {folder} does not exist. Point DOCQA_NEIGHBOURS_DIR at "
             "a folder of pages that are not indexed (e.g. ../shared/corpus/aws-guides), or set "
-            "it empty to go without."
+            "DOCQA_USE_NEIGHBOURS=0 to go without."
         )
 
 

@@ -104,14 +104,27 @@ def server_settings(settings, chroma_server: ChromaServer):  # type: ignore[no-u
 
 @pytest.fixture(scope="session")
 def real_server_index(  # type: ignore[no-untyped-def]
-    tmp_path_factory: pytest.TempPathFactory, chroma_server, security_corpus: Path, real_embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    chroma_server,
+    security_corpus: Path,
+    real_embedder,
+    real_index,
 ):
-    """Settings of the 16 pages indexed with the real model on the session server."""
+    """Settings of the 16 pages indexed with the real model on the session server, with the
+    same neighbouring pages as `real_index` (their headings taken from its model cache)."""
+    import shutil
+
     from docqa.settings import Settings
     from ingest.pipeline import run_ingest
 
     data = tmp_path_factory.mktemp("real-server") / "data"
-    settings = Settings(data_dir=data, chroma_url=chroma_server.url, collection="real")
+    settings = Settings(
+        data_dir=data,
+        chroma_url=chroma_server.url,
+        collection="real",
+        neighbours_dir=real_index.neighbours_dir,
+    )
+    shutil.copytree(real_index.model_cache, settings.model_cache)
     run_ingest(settings, lambda: real_embedder, security_corpus)
     return settings
 
