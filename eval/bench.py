@@ -173,18 +173,21 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
-    """docqa's whole ingest in this process, then the raw encode of the same chunk texts.
+    """docqa's whole ingest in this process, then the raw encode of the texts it embeds (the
+    chunks and their answer units).
 
-    Both are timed in alternating rounds (five when a round takes under half a minute, else
-    one) and the medians compared, so a one-off cost (the first large batch through torch,
-    first imports) or a noisy moment does not land on one side only.
+    The first build on a machine also embeds the neighbour headings into the model's cache; it
+    is reported apart. The later builds and the raw encode are timed in alternating rounds (five
+    when a round takes under half a minute, else one) and the medians compared, so a one-off
+    cost (the first large batch through torch, first imports) or a noisy moment does not land
+    on one side only.
     """
-    rounds: list[dict[str, Any]] = []
+    first = _ingest_round(run, embedder)
+    rounds: list[dict[str, Any]] = [] if first["headings"] else [first]
     while len(rounds) < INGEST_ROUNDS:
         rounds.append(_ingest_round(run, embedder))
         if rounds[0]["seconds"] + rounds[0]["encode_seconds"] > ROUND_BUDGET_S:
             break
-    first = rounds[0]
     seconds = statistics.median(r["seconds"] for r in rounds)
     encode_s = statistics.median(r["encode_seconds"] for r in rounds)
     chunks_per_s = first["chunks"] / seconds
@@ -198,7 +201,8 @@ def _ingest(run: _Run, embedder: Embedder) -> dict[str, Any]:
         "encode_chunks": first["encode_chunks"],
         "encode_seconds": encode_s,
         "encode_chunks_per_s": raw_per_s,
-        "encode_ratio": _ratio(chunks_per_s, raw_per_s),
+        # Raw encode time over ingest time: 1.0 means the ingest costs nothing beyond the model.
+        "encode_ratio": _ratio(encode_s, seconds),
         "encode_max_abs_diff": max(r["encode_max_abs_diff"] for r in rounds),
         "rounds": [
             {"ingest_s": r["seconds"], "encode_s": r["encode_seconds"], "headings": r["headings"]}
