@@ -42,8 +42,7 @@ class ReaderConfig:
     navigation_factor: float = 0.4  # a sentence that only points elsewhere
     label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
     keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
-    other_page_ratio: float = 0.9  # ... from another page, only this close,
-    other_page_words: float = 0.25  # ... or holding this share of the question's words anew
+    other_page_words: float = 0.25  # another page joins when it adds this share of the words
     max_units: int = 5
     max_chars: int = 1200
     max_items: int = 15  # list items or table rows brought along by the line opening them
@@ -184,9 +183,9 @@ def candidates(
 
 def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
     """The answer's units: the best sentence or item first, then the units close to it that
-    add something (another page only when it is as good or holds question words the others
-    lack; a code block as well as it matches, after its intro), each with what it needs to
-    be read right; within the length budget."""
+    add something (another page only when it holds a share of the question's words the others
+    lack; a code block as well as it matches, after its intro), each with what it needs to be
+    read right; within the length budget."""
     cfg, lexicon, words = reading.config, reading.lexicon, reading.words
     ranked = sorted(pool, key=lambda c: -c.score)
     best = next((c for c in ranked if c.kind != "code"), None)
@@ -203,10 +202,8 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
         if any(c.row == x.row or _similar(c.text, x.text) for x in chosen):
             continue
         new_words = lexicon.covered(words, c.text) - covered
-        if c.passage.page_id != best.passage.page_id and not (
-            c.score >= cfg.other_page_ratio * best.score
-            or lexicon.share(new_words, words) >= cfg.other_page_words
-        ):
+        other_page = c.passage.page_id != best.passage.page_id
+        if other_page and lexicon.share(new_words, words) < cfg.other_page_words:
             continue
         group = _fresh(reading.expand(c), chosen)
         size = sum(len(x.text) for x in [*chosen, *group] if x.kind != "code")

@@ -213,21 +213,40 @@ def _without(neighbours: Neighbours | None, page: str) -> Neighbours | None:
 FLOOR_QUANTILE = 0.01  # of the positives' similarity: below it, nothing is answered
 
 
+def kind_weights(labels: Sequence[bool], kinds: Sequence[str]) -> np.ndarray[Any, Any]:
+    """Sample weights: both classes weigh the same, and so does every kind of pseudo-question
+    within a class (how many of each were sampled is not a statement about users)."""
+    weights = np.zeros(len(labels))
+    for label in (True, False):
+        chosen = [k for k, lab in zip(kinds, labels, strict=True) if lab == label]
+        for kind in set(chosen):
+            share = 1.0 / (2 * len(set(chosen)) * chosen.count(kind))
+            for i, (k, lab) in enumerate(zip(kinds, labels, strict=True)):
+                if lab == label and k == kind:
+                    weights[i] = share
+    return weights * len(labels)
+
+
 def fit(
-    evidence: Sequence[Evidence], labels: Sequence[bool], features: Sequence[str]
+    evidence: Sequence[Evidence],
+    labels: Sequence[bool],
+    features: Sequence[str],
+    kinds: Sequence[str] | None = None,
 ) -> RefusalModel:
-    """Logistic regression on standardised features, both classes weighted equally; the
-    decision threshold is 0.5, the point where either answer is as likely. A similarity
-    floor (the positives' 1st percentile) refuses what is far from every passage, however
-    the other features fall."""
+    """Logistic regression on standardised features, both classes and every kind of
+    pseudo-question within a class weighted equally; the decision threshold is 0.5, the point
+    where either answer is as likely. A similarity floor (the positives' 1st percentile)
+    refuses what is far from every passage, however the other features fall."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([e.values(features) for e in evidence], dtype=np.float64)
     y = np.array(labels, dtype=bool)
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales == 0] = 1.0
-    model = LogisticRegression(class_weight="balanced", max_iter=1000)
-    model.fit((x - means) / scales, y)
+    model = LogisticRegression(max_iter=1000)
+    model.fit(
+        (x - means) / scales, y, sample_weight=kind_weights(labels, kinds or ["all"] * len(y))
+    )
     positives = [e.similarity for e, label in zip(evidence, labels, strict=True) if label]
     floor = float(np.quantile(positives, FLOOR_QUANTILE)) if positives else 0.0
     return RefusalModel(
@@ -273,9 +292,12 @@ def calibrate(
     evidence = measure(engine, loaded, items, progress)
     labels = [p.answerable for p in items]
     neighbours = loaded.build.neighbours
-    models = {"without_neighbours": fit(evidence, labels, WITHOUT)}
+    kinds = [p.source for p in items]
+    models = {"without_neighbours": fit(evidence, labels, WITHOUT, kinds)}
     models["with_neighbours"] = (
-        fit(evidence, labels, WITH) if neighbours is not None else models["without_neighbours"]
+        fit(evidence, labels, WITH, kinds)
+        if neighbours is not None
+        else models["without_neighbours"]
     )
     about = {
         "method": "docs/refusal.md",
