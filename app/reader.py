@@ -154,8 +154,17 @@ class Reading:
         return [prev] if prev is not None and prev.text.rstrip().endswith(":") else []
 
     def expand(self, unit: Candidate) -> list[Candidate]:
-        """A unit with what it needs before and after it."""
-        return [*self.lean_back(unit), unit, *self.follow_on(unit)]
+        """A unit with what it needs before and after it; a list item or row comes with its
+        list's opening line and the items of that list that match best (itself among them)."""
+        before = self.lean_back(unit)
+        if unit.kind in ("item", "row") and before:
+            items = [c for c in self.follow_on(before[0]) if c.row != unit.row]
+            keep = sorted([unit, *items], key=lambda c: -c.score)[: self.config.max_items]
+            return [
+                *before,
+                *sorted({c.row: c for c in [unit, *keep]}.values(), key=lambda c: c.row),
+            ]
+        return [*before, unit, *self.follow_on(unit)]
 
 
 def is_navigation(text: str) -> bool:

@@ -166,3 +166,14 @@ def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
     assert all("#" in c.url and c.passage for c in citations)
     for sentence, n in re.findall(r"([^\[\]]+?) \[(\d+)\]", text):
         assert sentence.strip() in citations[int(n) - 1].passage
+
+
+def test_a_matching_item_brings_the_matching_items_of_its_long_list() -> None:
+    items = [f"- {verb}Gadget" for verb in ("Create", "Delete", "Describe", "List", "Update")] * 4
+    items = [f"{item}{n}" for n, item in enumerate(items)]  # twenty distinct items
+    build = Build([chunk("gadgets", 0, "The trail logs these actions:\n" + "\n".join(items))])
+    answer = build.read("Which Delete actions are logged?", {"Delete": 0.8, "Create": 0.3})
+    assert answer[0] == "The trail logs these actions:"
+    deletes = [i for i in items if "Delete" in i]
+    assert [a for a in answer if "Delete" in a] == deletes, "every matching item, in order"
+    assert len(answer) - 1 <= ReaderConfig().max_items
