@@ -216,7 +216,7 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
             continue
         group = _fresh(reading.expand(c), chosen)
         size = sum(len(x.text) for x in [*chosen, *group] if x.kind != "code")
-        if size > cfg.max_chars and len(group) == 1:
+        if size > cfg.max_chars:  # the lead and what it needs always go in; then the budget
             continue
         chosen.extend(group)
         covered |= new_words
