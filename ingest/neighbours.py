@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,9 @@ import numpy as np
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
 from ingest.sources import decode, scan
+from ingest.vectors import Encode, Progress, fill, stack
 
 FILE, CACHE = "neighbours.npz", "headings.npz"
-Encode = Callable[[Sequence[str]], np.ndarray[Any, np.dtype[np.float32]]]
-Progress = Callable[[str, int, int], None]
 BATCH = 512
 
 
@@ -113,22 +112,13 @@ def embed_headings(
 ) -> tuple[Neighbours, int]:
     """Embed the headings through the model's cache; says how many were embedded."""
     known = _load_cache(cache)
-    todo = sorted({h for _, h in pairs if h not in known})
-    for start in range(0, len(todo), BATCH):
-        if progress:
-            progress("embedding neighbour headings", start, len(todo))
-        batch = todo[start : start + BATCH]
-        known.update(zip(batch, encode(batch), strict=True))
-    if progress:
-        progress("embedding neighbour headings", len(todo), len(todo))
-    if todo:
+    headings = [h for _, h in pairs]
+    embedded = fill(headings, known, encode, "embedding neighbour headings", progress, BATCH)
+    if embedded:
         with contextlib.suppress(OSError):  # a cache: an unwritable one only costs time
             _save_cache(cache, known)
-    rows = [known[h] for _, h in pairs]
-    dim = len(rows[0]) if rows else 0
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
-    pages = tuple(p for p, _ in pairs)
-    return Neighbours(pages, tuple(h for _, h in pairs), vectors), len(todo)
+    vectors = stack([known[h] for h in headings])
+    return Neighbours(tuple(p for p, _ in pairs), tuple(headings), vectors), embedded
 
 
 def _load_cache(folder: Path) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ingest.models import Chunk, Unit
+from ingest.vectors import Encode, Progress, fill, stack
 
 UNITS_VERSION = "4"
 VECTORS, RECORDS = "units.npz", "units.json"
@@ -24,8 +25,6 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
 # A closing fence may be indented (a block inside a list item keeps its indent there).
 _FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^[ \t]*\1\s*$", re.DOTALL | re.MULTILINE)
 _LIST_ITEM = re.compile(r"^(- |\d+\. )")
-Encode = Callable[[Sequence[str]], np.ndarray[Any, np.dtype[np.float32]]]
-Progress = Callable[[str, int, int], None]
 
 
 def split_units(text: str) -> list[tuple[str, int, str]]:
@@ -155,16 +154,5 @@ def build_units(
     units = [u for chunk in chunks for u in chunk_units(chunk)]
     texts = embed_texts(units)
     known = previous.reusable() if previous is not None else {}
-    todo = sorted({t for t in texts if t not in known})
-    fresh: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
-    for start in range(0, len(todo), batch):
-        if progress:
-            progress("embedding sentences", start, len(todo))
-        part = todo[start : start + batch]
-        fresh.update(zip(part, encode(part), strict=True))
-    if progress:
-        progress("embedding sentences", len(todo), len(todo))
-    rows = [fresh[t] if t in fresh else known[t] for t in texts]
-    dim = len(rows[0]) if rows else 0
-    matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
-    return UnitIndex(tuple(units), matrix), len(todo)
+    embedded = fill(texts, known, encode, "embedding sentences", progress, batch)
+    return UnitIndex(tuple(units), stack([known[t] for t in texts])), embedded
