@@ -9,7 +9,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.models import Chunk, Page, Section
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 

@@ -12,6 +12,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\([^)]*\)")
 _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]*)[^)]*\)")
 _EMPHASIS = re.compile(r"(?<!\\)\*+")
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~'\"=:;,/])")
 _BULLET = re.compile(r"^(\s*)\+\s+")
 _SPACES = re.compile(r"[ \t]+")
@@ -44,7 +45,11 @@ def clean_line(line: str, links: list[Link]) -> str:
 
     line = _LINK.sub(replace, line)
     line = _BULLET.sub(r"\1- ", line)
-    line = unescape(_EMPHASIS.sub("", line))
+    # Inside a code span (`"*"`, `Start*`) nothing is emphasis or an escape: keep it as is.
+    parts = _CODE_SPAN.split(line)
+    line = "".join(
+        part if n % 2 else unescape(_EMPHASIS.sub("", part)) for n, part in enumerate(parts)
+    )
     return _SPACES.sub(" ", line).rstrip()
 
 

@@ -95,3 +95,14 @@ def test_real_pages_parse(security_corpus: Path) -> None:
         assert page.title and not page.title.startswith("#"), path.name
         assert page.sections[0].anchor == path.stem, path.name
         assert all(s.anchor for s in page.sections), path.name
+
+
+def test_code_spans_keep_their_asterisks_and_backslashes() -> None:
+    from ingest.parse import clean_line
+
+    line = (
+        r'The resource is always `"*"`\. Use **bold** here, `Start*` and `c:\folder`, not Start\*\.'
+    )
+    assert clean_line(line, []) == (
+        r'The resource is always `"*"`. Use bold here, `Start*` and `c:\folder`, not Start*.'
+    )
