@@ -25,7 +25,10 @@ _NAVIGATION = re.compile(
     re.IGNORECASE,
 )
 # A sentence opening with one of these leans on the one before ("These include PCI, ...").
-_ANAPHOR = re.compile(r"^(These|This|They|Those|Such|It|For example|E\.g\.|However)\b")
+_ANAPHOR = re.compile(
+    r"^(These|This|They|Those|Such|It|For example|E\.g\.|However|Additionally|Also|"
+    r"In addition|Otherwise|Instead|Therefore)\b"
+)
 # A sentence that introduces what follows it: a list, a table or an example block.
 _INTRO = re.compile(r"(:\s*$|\bthe following\b|\bfollowing (example|policy|command)\b)", re.I)
 _LIST = re.compile(r"^(- |\d+\. |\|)")
@@ -138,20 +141,33 @@ class Reading:
         return [nxt] if same and _ANAPHOR.match(nxt.text) else []
 
     def lean_back(self, unit: Candidate) -> list[Candidate]:
-        """What a unit needs before it: the sentence it leans on ("This includes ..."), or
-        the line that introduces its code block, list item or row."""
+        """What a unit needs before it: the sentence it leans on ("This includes ..."), the
+        section title it leans on when it opens its section ("This policy grants ..." under
+        "AWS managed policy: ComprehendReadOnly"), or the line that introduces its code block,
+        list item or row."""
         prev = self.near(unit, self.step(unit.row, -1))
-        if prev is None:
-            return []
         if unit.kind == "sentence":
+            if not _ANAPHOR.match(unit.text):
+                return []
+            chunk = self.chunks[unit.unit.chunk_id]
+            if prev is None or self.chunks[prev.unit.chunk_id].heading != chunk.heading:
+                return [self.candidate(self.title_row(unit.row), unit.hit_rank, unit.passage)]
             same = prev.unit.chunk_id == unit.unit.chunk_id
             lean = same and prev.unit.paragraph == unit.unit.paragraph and prev.kind == "sentence"
-            return [prev] if lean and _ANAPHOR.match(unit.text) else []
+            return [prev] if lean else []
+        if prev is None:
+            return []
         if unit.kind == "code":
             return [prev] if prev.kind == "sentence" else []
         while prev is not None and prev.kind in ("item", "row"):
             prev = self.near(unit, self.step(prev.row, -1))
         return [prev] if prev is not None and prev.text.rstrip().endswith(":") else []
+
+    def title_row(self, row: int) -> int:
+        """The row of the heading unit of a unit's chunk."""
+        while row > 0 and self.units.units[row].kind != "heading":
+            row -= 1
+        return row
 
     def expand(self, unit: Candidate) -> list[Candidate]:
         """A unit with what it needs before and after it; a list item or row comes with its
@@ -261,17 +277,24 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
     # quoted sentence can be found in the passage shown under its number.
     numbers: dict[tuple[str, str], int] = {}
     quoted: dict[int, dict[str, Passage]] = {}
+    titled: set[int] = set()
     parts: list[str] = []
     for unit in units:
         p = unit.passage
         n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
         quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
+        if unit.kind == "heading":  # the section title as a label (its source shows it too)
+            parts.append(f"**{p.section}** [{n}]")
+            titled.add(n)
+            continue
         sep = "\n" if unit.kind == "code" else " "
         parts.append(f"{unit.text}{sep}[{n}]")
     citations = []
     for n, chunks in quoted.items():
         first = next(iter(chunks.values()))
         text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
+        if n in titled:
+            text = f"**{first.section}**\n\n{text}"
         score = max(c.score for c in chunks.values())
         citations.append(
             Citation(n, first.page_id, first.title, first.section, first.link, text, score)
@@ -283,7 +306,9 @@ def _join(parts: list[str]) -> list[str]:
     """Prose runs into one paragraph; list items, rows and code stay on their own lines."""
     paragraphs: list[str] = []
     for part in parts:
-        block = part.startswith("```") or bool(_LIST.match(part))
+        # Code, list items, rows and section titles (the only parts opening with "**": the
+        # parser drops emphasis from the pages' text) stand on their own lines.
+        block = part.startswith(("```", "**")) or bool(_LIST.match(part))
         last = paragraphs[-1] if paragraphs else ""
         if paragraphs and not block and not _LIST.match(last) and not last.startswith("```"):
             paragraphs[-1] += " " + part

@@ -177,3 +177,25 @@ def test_a_matching_item_brings_the_matching_items_of_its_long_list() -> None:
     deletes = [i for i in items if "Delete" in i]
     assert [a for a in answer if "Delete" in a] == deletes, "every matching item, in order"
     assert len(answer) - 1 <= ReaderConfig().max_items
+
+
+def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> None:
+    build = Build(
+        [
+            chunk("gadgets", 0, "Gadget keys rotate yearly.", section="Keys"),
+            chunk("gadgets", 1, "This policy lets readers list gadgets.", section="GadgetReader"),
+        ]
+    )
+    reading_sims = np.array(
+        [0.9 if "This policy" in u.text else 0.1 for u in build.units.units], dtype=np.float32
+    )
+    lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+    reading = Reading(
+        build.units, build.chunks, reading_sims, words_of("reader policy"), lexicon, ReaderConfig()
+    )
+    hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
+    chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    text, citations = cite(chosen)
+    # The section title leads, then the sentence that leans on it; the source shows the title.
+    assert text.startswith("**GadgetReader** [1]") and "This policy lets readers" in text
+    assert citations[0].passage.startswith("**GadgetReader**")
