@@ -15,7 +15,7 @@ TARGETS: dict[str, tuple[str, str, float]] = {
 }
 LARGE_CORPUS = 100
 LARGE_QUERY_TARGET = ("<", "query p95 < 150 ms (large corpus)", 150.0)
-STAGE_ORDER = ("embed", "dense", "lexical", "fusion", "retrieve", "answer", "total")
+STAGE_ORDER = ("embed", "dense", "units", "lexical", "fusion", "retrieve", "answer", "total")
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:
