@@ -20,7 +20,7 @@ def stem(token: str) -> str:
     return token if ":" in token else _STEMMER.stemWord(token)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)  # the units of a few hundred answers; bounded, so memory levels off
 def stems(text: str) -> frozenset[str]:
     """The stems of a text's tokens."""
     return frozenset(stem(t) for t in tokenize(text))

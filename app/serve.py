@@ -27,9 +27,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+# Every browser session answers on a thread of its own; glibc gives each thread a heap arena of
+# its own by default, so the server's memory would keep growing with the sessions it has seen.
+# Two arenas keep it level (the answer path is short and mostly inside numpy and torch).
+SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+
 def child_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child process: ours, then the settings on top."""
-    return {**(os.environ if base is None else base), **settings_env(settings)}
+    """The environment for a child process: ours (server defaults under it), then the
+    settings on top."""
+    return {**SERVER_ENV, **(os.environ if base is None else base), **settings_env(settings)}
 
 
 def streamlit_command(port: int, script: Path = SCRIPT) -> list[str]:

@@ -61,3 +61,12 @@ def test_docqa_serve_runs_streamlit_with_the_settings(
     assert path == sys.executable and args[args.index("--server.port") + 1] == "8765"
     assert child["DOCQA_DATA_DIR"] == str(tmp_path / "data")
     assert CliRunner().invoke(cli, ["serve", "--port", "0"]).exit_code == 2
+
+
+def test_the_server_keeps_its_heap_arenas_few_unless_told_otherwise(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.serve import child_env
+    from docqa.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    assert child_env(settings, base={})["MALLOC_ARENA_MAX"] == "2"
+    assert child_env(settings, base={"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"
