@@ -59,7 +59,6 @@ class Retrieval:
 
     hits: list[Hit]
     unit_sims: Vector  # cosine of the query to every answer unit of the build, row for row
-    top_dense: float
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -128,13 +127,12 @@ class Retriever:
         self._boost(fused, query)
         hits = self._group(fused, dict(dense), dict(lexical))[:k]
         timings["fusion"] = (time.perf_counter() - mark) * 1000
-        top = max((s for _, s in dense), default=float(sims.max()) if len(sims) else 0.0)
-        return Retrieval(hits, sims, top, timings)
+        return Retrieval(hits, sims, timings)
 
     def _boost(self, fused: dict[str, float], query: Query) -> None:
         """An identifier named exactly, or a page the last answer cited, counts as a vote."""
         cfg = self.config
-        for ident in identifiers(query.text):
+        for ident in identifiers(query.text) if cfg.exact_weight else ():
             for cid in fused:
                 if ident in self.chunks[cid].text.lower():
                     fused[cid] += cfg.exact_weight / (cfg.rrf_k + 1)

@@ -51,11 +51,6 @@ class LexicalIndex:
         if corpus:
             self.bm25.index((corpus, vocab), show_progress=False)
 
-    @property
-    def words(self) -> list[str]:
-        """Every token the index holds."""
-        return list(getattr(self.bm25, "vocab_dict", None) or {})
-
     def scores(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
         """BM25 score of every chunk for the query."""
         tokens = tokenize(query)
