@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from docqa.progress import Progress
     from docqa.settings import Settings
     from ingest.models import IngestReport
-    from ingest.pipeline import EmbedderFactory, Progress
+    from ingest.pipeline import EmbedderFactory
     from ingest.store import IndexInfo
 
 STAGES = {

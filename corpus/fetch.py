@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.manifest import Manifest, PageSource
-
-Progress = Callable[[str], None]
+from docqa.progress import Notice
 
 
 class CorpusError(Exception):
@@ -78,7 +77,7 @@ def fetch(
     dest: Path,
     source: Path | None = None,
     get: Callable[[str], bytes] = download,
-    progress: Progress | None = None,
+    progress: Notice | None = None,
 ) -> FetchReport:
     """Make `dest` hold every manifest page with the right checksum; idempotent."""
     if source is not None and not source.is_dir():

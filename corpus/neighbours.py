@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.fetch import CorpusError, download
+from docqa.progress import Notice
 
 MANIFEST_PATH = Path(__file__).with_name("neighbours.json")
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def fetch_neighbours(
     dest: Path,
     source: Path | None = None,
     get: Callable[[str], bytes] = download,
-    progress: Progress | None = None,
+    progress: Notice | None = None,
 ) -> NeighboursReport:
     """Make `dest` hold every pinned guide; idempotent."""
     if source is not None and not source.is_dir():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.models import Claim
 from corpus.discover import discover
+from docqa.progress import Progress
 from eval.systems import RANK_DEPTH, Reply
 from ingest.lexical import LexicalIndex
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
     from ingest.models import Chunk
 
-Progress = Callable[[str, int, int], None]
 # Chunks fetched per query: enough to rank RANK_DEPTH distinct pages.
 SEARCH_DEPTH = 40
 ADD_BATCH = 512

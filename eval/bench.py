@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docqa.progress import Progress
 from eval.benchreport import markdown, table, targets
 from eval.benchsys import (
     ChildRun,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from docqa.settings import Settings
     from ingest.embed import Embedder
 
-Progress = Callable[[str, int, int], None]
 STAGES = ("embed", "dense", "units", "lexical", "fusion", "retrieve", "answer", "total")
 WARMUP = 5
 INGEST_ROUNDS = 5

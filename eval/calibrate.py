@@ -12,7 +12,7 @@ import importlib
 import inspect
 import random
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ import numpy as np
 
 from app.lexicon import Lexicon, words_of
 from app.refusal import Calibration, Evidence, RefusalModel, gather
+from docqa.progress import Progress
 from ingest.lexical import STOPWORDS
 from ingest.models import HEADING_JOIN
 from ingest.neighbours import Neighbours
@@ -31,7 +32,6 @@ from ingest.units import split_units
 if TYPE_CHECKING:
     from app.engine import Engine, Loaded
 
-Progress = Callable[[str, int, int], None]
 WITH, WITHOUT = ("similarity", "coverage", "neighbour_margin"), ("similarity", "coverage")
 # General text: what the standard library says about itself, on every machine, offline.
 GENERAL_MODULES = (

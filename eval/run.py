@@ -9,11 +9,12 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docqa.progress import Progress
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
 from eval.questions import DEFAULT_SETS, Question, file_sha256, load_questions
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
     from ingest.store import IndexInfo
 
-Progress = Callable[[str, int, int], None]
 REPO = Path(__file__).resolve().parents[1]
 
 

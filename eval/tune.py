@@ -5,12 +5,13 @@ Refusal is not tuned here: its model is fitted on documents (`docqa calibrate`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from app.models import Answer
 from app.question import conversation
+from docqa.progress import Progress
 from eval.metrics import reciprocal_rank
 from eval.questions import Question
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from app.engine import Engine
     from app.retrieve import Query
 
-Progress = Callable[[str, int, int], None]
 GRID: dict[str, tuple[float, ...]] = {
     "dense_weight": (0.0, 0.5, 1.0),
     "lexical_weight": (1.0, 2.0, 3.0),

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from docqa.progress import Progress
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
 from ingest.sources import decode, scan
-from ingest.vectors import Encode, Progress, fill, stack
+from ingest.vectors import Encode, fill, stack
 
 FILE, CACHE = "neighbours.npz", "headings.npz"
 BATCH = 512

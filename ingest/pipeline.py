@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docqa.progress import Progress
 from ingest.build import indexed, lexical_index, read_chunks, write_extras
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
     from docqa.settings import Settings
 
-Progress = Callable[[str, int, int], None]
 EmbedderFactory = Callable[[], Embedder]
 GROUP_CHUNKS = 256
 _HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)

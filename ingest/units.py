@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from docqa.progress import Progress
 from ingest.models import Chunk, Unit
-from ingest.vectors import Encode, Progress, fill, stack
+from ingest.vectors import Encode, fill, stack
 
 UNITS_VERSION = "4"
 VECTORS, RECORDS = "units.npz", "units.json"

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from docqa.progress import Progress
+
 Vector = np.ndarray[Any, np.dtype[np.float32]]
 Encode = Callable[[Sequence[str]], Vector]
-Progress = Callable[[str, int, int], None]
 
 
 def fill(
