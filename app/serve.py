@@ -8,23 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from docqa.settings import settings_env
+
 if TYPE_CHECKING:
     from docqa.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parent / "ui" / "main.py"
 PRIMARY = "#2563eb"
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """DOCQA_* variables that rebuild these settings in a child process (paths made absolute)."""
-    env: dict[str, str] = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, Path):
-            value = value.resolve()
-        env[f"DOCQA_{name.upper()}"] = str(value)
-    return env
 
 
 # Every browser session answers on a thread of its own; glibc gives each thread a heap arena of

@@ -138,3 +138,16 @@ class Settings(BaseSettings):
 def load_settings(**flags: Any) -> Settings:
     """Settings from flags (non-None win), then the environment, then defaults."""
     return Settings(**{key: value for key, value in flags.items() if value is not None})
+
+
+def settings_env(settings: Settings, **changes: Any) -> dict[str, str]:
+    """DOCQA_* variables that rebuild these settings (with `changes`) in a child process;
+    paths are made absolute."""
+    env: dict[str, str] = {}
+    for name, value in {**settings.model_dump(), **changes}.items():
+        if value is None:
+            continue
+        if isinstance(value, Path):
+            value = value.resolve()
+        env[f"DOCQA_{name.upper()}"] = str(value)
+    return env

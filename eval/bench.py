@@ -23,13 +23,13 @@ from docqa.progress import Progress
 from eval.benchreport import markdown, table, targets
 from eval.benchsys import (
     ChildRun,
+    bench_env,
     docqa_argv,
     machine,
     peak_rss_mb,
     percentiles,
     reset_peak_rss,
     run_child,
-    settings_env,
 )
 from eval.questions import TUNE_QUESTIONS, Question, load_questions
 
@@ -80,7 +80,7 @@ class _Run:
     def child(self, what: str, argv: list[str], **env: Any) -> tuple[ChildRun, Any]:
         """Run a docqa command as a user would; its JSON output, parsed."""
         self.progress(f"bench: {what}", 0, 1)
-        done = run_child(argv, settings_env(self.settings, **env))
+        done = run_child(argv, bench_env(self.settings, **env))
         if done.returncode != 0:
             tail = done.stderr.strip().splitlines()[-5:]
             raise BenchError(f"`{' '.join(argv)}` exited {done.returncode}: {' | '.join(tail)}")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docqa.settings import settings_env
+
 if TYPE_CHECKING:
     from docqa.settings import Settings
 
@@ -43,13 +45,10 @@ def docqa_argv(*args: str) -> list[str]:
     return [*head, *args]
 
 
-def settings_env(settings: Settings, **changes: Any) -> dict[str, str]:
+def bench_env(settings: Settings, **changes: Any) -> dict[str, str]:
     """The environment that gives a child process exactly these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCQA_")}
-    values = {**settings.model_dump(), **changes}
-    for name, value in values.items():
-        if value is not None:
-            env[f"DOCQA_{name.upper()}"] = str(value)
+    env.update(settings_env(settings, **changes))
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("ANONYMIZED_TELEMETRY", "False")
     return env

@@ -10,22 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from app.serve import SCRIPT, child_env, settings_env, streamlit_command
+from app.serve import SCRIPT, child_env, streamlit_command
 from docqa.cli import cli
 from docqa.settings import Settings
-
-
-def test_settings_survive_the_trip_through_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("DOCQA_CORPUS_SOURCE", raising=False)
-    original = Settings(data_dir=tmp_path / "d", embed_model="fake-hash-384", k=7)
-    env = settings_env(original)
-    assert env["DOCQA_DATA_DIR"] == str((tmp_path / "d").resolve())
-    assert "DOCQA_CHROMA_URL" not in env
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert Settings() == original
 
 
 def test_relative_paths_are_made_absolute(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

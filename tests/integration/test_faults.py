@@ -17,9 +17,8 @@ from click.testing import CliRunner, Result
 from streamlit.testing.v1 import AppTest
 
 from app.engine import Engine
-from app.serve import settings_env
 from docqa.cli import cli
-from docqa.settings import Settings
+from docqa.settings import Settings, settings_env
 from ingest.embed import FakeEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore, IndexUnavailableError

@@ -23,7 +23,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.sync.client import connect
 
 from app.engine import Engine
-from app.serve import settings_env
+from docqa.settings import settings_env
 from eval.questions import TUNE_QUESTIONS, load_questions
 
 pytestmark = pytest.mark.slow
