@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from app.lexicon import Lexicon
 from app.models import Citation, Hit, Passage
 from app.retrieve import Vector
+from ingest.fences import is_code
 from ingest.models import Chunk, Unit
 from ingest.units import UnitIndex
 
@@ -308,9 +309,9 @@ def _join(parts: list[str]) -> list[str]:
     for part in parts:
         # Code, list items, rows and section titles (the only parts opening with "**": the
         # parser drops emphasis from the pages' text) stand on their own lines.
-        block = part.startswith(("```", "**")) or bool(_LIST.match(part))
+        block = is_code(part) or part.startswith("**") or bool(_LIST.match(part))
         last = paragraphs[-1] if paragraphs else ""
-        if paragraphs and not block and not _LIST.match(last) and not last.startswith("```"):
+        if paragraphs and not block and not _LIST.match(last) and not is_code(last):
             paragraphs[-1] += " " + part
         else:
             paragraphs.append(part)

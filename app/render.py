@@ -9,12 +9,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from app.models import Citation
+from ingest.fences import code_blocks
 
 # Every ASCII character Markdown, GFM or Streamlit (`:red[..]`, `$math$`) gives a meaning to.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'@%])")
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 _MARKER = re.compile(r"\[(\d+)\]")
-_FENCE = re.compile(r"^```([^\n`]*)\n(.*?)\n?```[ \t]*$", re.S | re.M)
 _LIST = re.compile(r"^\s*[-*+]\s+(.*)$")
 _ORDERED = re.compile(r"^\s*(\d{1,9})[.)]\s+(.*)$")
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
@@ -104,10 +104,10 @@ def to_markdown(text: str, links: Mapping[int, str] | None = None) -> str:
     """Safe Markdown for answer or passage text: code blocks fenced, everything else escaped."""
     parts: list[str] = []
     pos = 0
-    for match in _FENCE.finditer(text):
+    for match in code_blocks(text):
         if prose := _prose(text[pos : match.start()], links):
             parts.append(prose)
-        parts.append(_fence(match.group(1), match.group(2)))
+        parts.append(_fence(match.group(2), match.group(3)))
         pos = match.end()
     if prose := _prose(text[pos:], links):
         parts.append(prose)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from ingest.fences import fence_of
 from ingest.models import Chunk, Page, Section
 
 CHUNKER_VERSION = "2"
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def _blocks(text: str) -> Iterator[tuple[str, str]]:
@@ -20,17 +19,17 @@ def _blocks(text: str) -> Iterator[tuple[str, str]]:
     for line in text.split("\n"):
         if kind == "code":
             lines.append(line)
-            if _FENCE.match(line) and line.strip().startswith(fence):
+            if fence_of(line) == fence:
                 yield kind, "\n".join(lines)
                 kind, lines = "prose", []
             continue
-        match = _FENCE.match(line)
+        marker = fence_of(line)
         is_row = line.lstrip().startswith("|")
-        new_kind = "code" if match else "table" if is_row else "prose"
-        if new_kind != kind or match:
+        new_kind = "code" if marker else "table" if is_row else "prose"
+        if new_kind != kind or marker:
             if lines:
                 yield kind, "\n".join(lines)
-            kind, lines, fence = new_kind, [], match.group(1) if match else ""
+            kind, lines, fence = new_kind, [], marker or ""
         lines.append(line)
     if lines:
         yield kind, "\n".join(lines)
@@ -56,9 +55,9 @@ def _split_code(block: str, max_chars: int) -> list[str]:
     if len(block) <= max_chars:
         return [block]
     lines = block.split("\n")
-    closed = len(lines) > 1 and bool(_FENCE.match(lines[-1]))
+    closed = len(lines) > 1 and fence_of(lines[-1]) is not None
     fence, body = lines[0], lines[1:-1] if closed else lines[1:]
-    closing = lines[-1] if closed else "```"
+    closing = lines[-1] if closed else fence_of(fence) or "```"
     budget = max(max_chars - len(fence) - len(closing) - 2, 20)
     pieces: list[str] = []
     current: list[str] = []

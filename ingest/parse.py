@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from ingest.fences import fence_of
 from ingest.models import Link, Page, Section
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 _ANCHOR = re.compile(r'<a name="([^"]*)"></a>')
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\([^)]*\)")
 _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(\s*([^)\s]*)[^)]*\)")
 _EMPHASIS = re.compile(r"(?<!\\)\*+")
@@ -92,14 +92,14 @@ def parse(text: str, page_id: str, url: str, sha256: str = "") -> Page:
     builder = _Builder(page_id)
     fence: str | None = None
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        fence_match = _FENCE.match(raw)
+        marker = fence_of(raw)
         if fence is not None:
             builder.lines.append(raw.rstrip())
-            if fence_match and fence_match.group(1) == fence:
+            if marker == fence:
                 fence = None
             continue
-        if fence_match:
-            fence = fence_match.group(1)
+        if marker:
+            fence = marker
             builder.lines.append(raw.strip())
             continue
         heading = _HEADING.match(raw)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from docqa.progress import Progress
+from ingest.fences import code_blocks
 from ingest.models import Chunk, Unit
 from ingest.vectors import Encode, fill, stack
 
@@ -23,8 +24,6 @@ VECTORS, RECORDS = "units.npz", "units.json"
 LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
 EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
-# A closing fence may be indented (a block inside a list item keeps its indent there).
-_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^[ \t]*\1\s*$", re.DOTALL | re.MULTILINE)
 _LIST_ITEM = re.compile(r"^(- |\d+\. )")
 
 
@@ -33,7 +32,7 @@ def split_units(text: str) -> list[tuple[str, int, str]]:
     table rows, and sentences; `paragraph` is the offset where the unit's line starts."""
     out: list[tuple[str, int, str]] = []
     last = 0
-    for match in _FENCED.finditer(text):
+    for match in code_blocks(text):
         out.extend(_prose(text[last : match.start()], last))
         out.append((match.group(0).strip(), match.start(), "code"))
         last = match.end()

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from app.lexicon import Lexicon, words_of
 from app.models import Hit, Passage
@@ -119,6 +120,21 @@ def test_a_code_block_follows_its_intro_and_never_leads() -> None:
     answer = build.read("Show me a policy for gadget:Get", {"Effect": 0.95, "following": 0.7})
     assert not answer[0].startswith("```")
     assert answer.index("The following policy grants it:") + 1 == answer.index(code)
+
+
+@pytest.mark.parametrize("fence", ["```", "~~~"])
+def test_a_code_block_of_either_fence_stands_on_its_own_lines(fence: str) -> None:
+    code = f'{fence}\n{{"Effect": "Allow", "Action": "gadget:Get"}}\n{fence}'
+    build = Build([chunk("gadgets", 0, f"The following policy grants gadget:Get:\n{code}")])
+    sims = np.array([0.9 if "gadget:Get" in u.text else 0.1 for u in build.units.units])
+    lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+    words = words_of("policy for gadget:Get")
+    reading = Reading(
+        build.units, build.chunks, sims.astype(np.float32), words, lexicon, ReaderConfig()
+    )
+    hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
+    text, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
+    assert f"\n\n{code}\n[1]" in text
 
 
 def test_a_sentence_that_leans_back_brings_the_one_before() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,6 +58,13 @@ def test_code_spans_and_fenced_blocks_stay_code() -> None:
     out = answer_markdown(text, [cite()])
     assert "`kms:CreateGrant`" in out
     assert '```json\n{"a": "<b>"}\n```' in out
+
+
+@pytest.mark.parametrize("fence", ["```", "~~~"])
+def test_a_fenced_block_of_either_kind_is_rendered_as_code(fence: str) -> None:
+    out = to_markdown(f"Run this: [1]\n{fence}sh\necho <b> *x*\n{fence}\nDone.", {1: URL})
+    assert "```sh\necho <b> *x*\n```" in out
+    assert out.endswith("Done\\.")
 
 
 def test_a_fence_inside_code_cannot_close_the_block_early() -> None:

@@ -82,6 +82,21 @@ def test_oversized_code_block_is_split_on_lines_and_refenced() -> None:
         assert chunk.text.startswith("```") and chunk.text.endswith("```")
 
 
+@pytest.mark.parametrize("fence", ["```", "~~~"])
+def test_a_fenced_block_is_kept_whole_in_one_chunk(fence: str) -> None:
+    code = f"{fence}json\n" + "\n".join(f'"key {i}": "{i}",' for i in range(30)) + f"\n{fence}"
+    page = parse(f"# T\n\n{'Intro words. ' * 30}\n\n{code}\n\nAfter words.\n", "t", "u")
+    chunks = Chunker(size=300, max_block=4000).chunk(page)
+    assert any(code in c.text for c in chunks)
+
+
+def test_an_oversized_tilde_block_is_refenced_with_tildes() -> None:
+    unclosed = "~~~\n" + "\n".join(f'    "line {i}": "{"x" * 40}",' for i in range(200))
+    pieces = Chunker(size=500, max_block=2000).pieces(unclosed)
+    assert len(pieces) > 1
+    assert all(p.startswith("~~~") and p.endswith("~~~") for p in pieces)
+
+
 def test_long_table_repeats_header() -> None:
     rows = "\n".join(f"| row {i} | value {i} |" for i in range(100))
     page = parse(f"# T\n\n| Name | Value |\n| --- | --- |\n{rows}\n", "t", "u")

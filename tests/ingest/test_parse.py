@@ -81,6 +81,14 @@ def test_unclosed_code_fence_keeps_text() -> None:
     assert "line two" in page.sections[0].text
 
 
+@pytest.mark.parametrize("fence", ["```", "~~~"])
+def test_a_fenced_block_is_kept_whole_and_holds_no_heading(fence: str) -> None:
+    text = f"# T\n\nRun:\n\n{fence}sh\n# not a heading\n\\*kept\\*\n{fence}\n\n## Next\n\nMore.\n"
+    page = parse(text, "t", "u")
+    assert [s.heading for s in page.sections] == ["T", "Next"]
+    assert f"{fence}sh\n# not a heading\n\\*kept\\*\n{fence}" in page.sections[0].text
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [("\\(AWS KMS\\)", "(AWS KMS)"), ("Start\\*", "Start*"), ("a\\-b", "a-b"), ("\\\\", "\\")],
