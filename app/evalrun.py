@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.evalresults import latest_run, list_runs
 from app.serve import child_env
+from eval.results import latest_run, list_runs
 
 if TYPE_CHECKING:
     from docqa.settings import Settings

@@ -8,6 +8,8 @@ from typing import Any
 from eval.score import LATENCY, METRICS, Record, gate_set, question_sets
 
 LABELS = {
+    "n": "questions",
+    "n_answerable": "answerable questions",
     "fact_coverage": "fact coverage",
     "grounded_fact_coverage": "grounded fact coverage",
     "refusal_recall_near_miss": "refusal recall, near misses",
@@ -125,7 +127,7 @@ def _misses(records: Sequence[Record], keep: Callable[[Record], bool], detail: b
             cell(r.question),
             ", ".join(r.expected_pages) or "–",
             ", ".join(r.retrieved_pages[:3]) or "–",
-            cell(", ".join(f for f in r.expected_facts if f not in r.facts_found), 60) or "–",
+            cell(", ".join(r.facts_missing), 60) or "–",
         ]
         for r in chosen
     ]

@@ -4,8 +4,6 @@ one results folder (config, per-question results, summary, report, charts)."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import platform
 import subprocess
 import time
@@ -18,7 +16,8 @@ from docqa.progress import Progress
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
 from eval.questions import DEFAULT_SETS, Question, file_sha256, load_questions
-from eval.report import console_tables, render_report
+from eval.report import console_tables
+from eval.results import new_run_dir, write_run
 from eval.score import DEFAULT_THRESHOLDS, Record, check_thresholds, load_thresholds, score
 from eval.score import summarise as summarise_records
 from eval.systems import DocqaSystem, System
@@ -78,17 +77,6 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{head}+dirty" if dirty else head
-
-
-def new_run_dir(out: Path) -> Path:
-    """A fresh folder named by the UTC time, e.g. 20261128-053000."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    run_dir, n = out / stamp, 1
-    while run_dir.exists():
-        n += 1
-        run_dir = out / f"{stamp}-{n}"
-    run_dir.mkdir(parents=True)
-    return run_dir
 
 
 def open_index(corpus: EvalCorpus, engine: Engine, progress: Progress) -> IndexInfo:
@@ -249,29 +237,3 @@ def run_config(
         "git_commit": git_commit(),
         "python": platform.python_version(),
     }
-
-
-def write_run(
-    run_dir: Path, config: dict[str, Any], records: Sequence[Record], summary: dict[str, Any]
-) -> None:
-    """Write config.json, results.jsonl, summary.json, report.md, charts/; point `latest`."""
-    from eval.charts import write_charts
-
-    def dump(name: str, data: Any) -> None:
-        (run_dir / name).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-    dump("config.json", config)
-    lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in records]
-    (run_dir / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    dump("summary.json", summary)
-    charts = write_charts(run_dir / "charts", records, summary["systems"])
-    report = render_report(config, summary, records, charts)
-    (run_dir / "report.md").write_text(report, encoding="utf-8")
-    point_latest(run_dir)
-
-
-def point_latest(run_dir: Path) -> None:
-    """Write `<out>/latest` naming the newest run folder (atomically: a UI reads it)."""
-    tmp = run_dir.parent / f".latest.{os.getpid()}"
-    tmp.write_text(run_dir.name + "\n", encoding="utf-8")
-    os.replace(tmp, run_dir.parent / "latest")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,12 +71,63 @@ class Record:
     timings_ms: dict[str, float] = field(default_factory=dict)
     scores: dict[str, float | None] = field(default_factory=dict)
 
+    @property
+    def facts_missing(self) -> tuple[str, ...]:
+        """The expected facts the answer lacks."""
+        return tuple(f for f in self.expected_facts if f not in self.facts_found)
+
     def to_json(self) -> dict[str, Any]:
         """One line of results.jsonl: the fields, then the per-question scores."""
         data = asdict(self)
         data.update(data.pop("scores"))
         data["timings_ms"] = {k: round(v, 2) for k, v in self.timings_ms.items()}
         return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Record:
+        """A line written by `to_json`, read back; what an older line lacks is left empty."""
+
+        def text(key: str) -> str:
+            return str(data.get(key, ""))
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key)
+            if isinstance(value, str):
+                return (value,)
+            if isinstance(value, Iterable) and not isinstance(value, Mapping):
+                return tuple(str(v) for v in value)
+            return ()
+
+        timings = data.get("timings_ms")
+        return cls(
+            system=text("system"),
+            id=text("id"),
+            question=text("question"),
+            kind=text("kind"),
+            split=text("split"),
+            history=strings("history"),
+            answerable=bool(data.get("answerable", True)),
+            expected_pages=strings("expected_pages"),
+            retrieved_pages=strings("retrieved_pages"),
+            cited_pages=strings("cited_pages"),
+            answer=text("answer"),
+            refused=bool(data.get("refused", False)),
+            expected_facts=strings("expected_facts"),
+            facts_found=strings("facts_found"),
+            grounded_facts=strings("grounded_facts"),
+            timings_ms={
+                str(k): float(v)
+                for k, v in (timings.items() if isinstance(timings, Mapping) else ())
+                if _number(v) is not None
+            },
+            scores={key: _number(data.get(key)) for key in PER_QUESTION},
+        )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def score(

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import evalresults, evalrun
+from app import evalrun
 from app.render import escape, plain
 from app.ui import widgets
 from docqa.settings import Settings
+from eval import results
 
 SHOWN_RUN = "eval_run"
 ALL = "All"
@@ -46,8 +47,8 @@ def _run_new(settings: Settings) -> None:
 
 
 def _pick_run(settings: Settings) -> Path | None:
-    runs = evalresults.list_runs(settings.eval_path)
-    latest = evalresults.latest_run(settings.eval_path)
+    runs = results.list_runs(settings.eval_path)
+    latest = results.latest_run(settings.eval_path)
     if latest is None:
         return None
     wanted = Path(st.session_state.get(SHOWN_RUN, latest))
@@ -61,26 +62,26 @@ def _pick_run(settings: Settings) -> Path | None:
     )
 
 
-def _systems(run: evalresults.EvalRun) -> None:
+def _systems(run: results.EvalRun) -> None:
     head, choice = st.columns([3, 1], vertical_alignment="bottom")
     head.subheader("Systems side by side", anchor=False)
-    splits = evalresults.splits_of(run.summary)
+    splits = results.splits_of(run.summary)
     split = choice.selectbox("Questions", splits, key="eval-split") if len(splits) > 1 else "all"
-    facts = evalresults.run_facts(run.summary)
+    facts = results.run_facts(run.summary)
     if facts:
         st.caption(" · ".join(f"{escape(k)}: {escape(str(v))}" for k, v in facts.items()))
     failures = run.summary.get("threshold_failures") or []
     if isinstance(failures, list) and failures:
         lines = "\n".join(f"- {plain(str(f))}" for f in failures)
         st.warning(f"**Thresholds missed**\n\n{lines}", icon=":material/warning:")
-    table = evalresults.side_by_side(evalresults.system_metrics(run.summary, split))
+    table = results.side_by_side(results.system_metrics(run.summary, split))
     if table:
         st.dataframe(table, hide_index=True, height="content")
     else:
-        st.caption("summary.json holds no per-system metrics.")
+        st.caption(f"{results.SUMMARY} holds no per-system metrics.")
 
 
-def _charts(run: evalresults.EvalRun) -> None:
+def _charts(run: results.EvalRun) -> None:
     if not run.charts:
         return
     st.subheader("Charts", anchor=False)
@@ -90,24 +91,24 @@ def _charts(run: evalresults.EvalRun) -> None:
         columns[n % len(columns)].image(str(chart), caption=escape(caption), width="stretch")
 
 
-def _questions(run: evalresults.EvalRun) -> None:
+def _questions(run: results.EvalRun) -> None:
     st.subheader("Per question", anchor=False)
     rows = run.results
     if not rows:
-        st.caption("This run has no results.jsonl.")
+        st.caption(f"This run has no {results.RESULTS}.")
         return
     st.caption(
         "Outcomes per system: *missed page* (no expected page retrieved), *missing fact* "
         "(an expected fact absent from the answer), *wrong refusal* (refused an answerable "
         "question, or answered one the pages do not cover)."
     )
-    st.dataframe(evalresults.outcome_counts(rows), hide_index=True)
+    st.dataframe(results.outcome_counts(rows), hide_index=True)
     page_col, outcome_col, system_col = st.columns(3)
-    page = page_col.selectbox("Page", [ALL, *evalresults.pages_of(rows)])
-    outcome = outcome_col.selectbox("Outcome", [ALL, *evalresults.OUTCOMES])
+    page = page_col.selectbox("Page", [ALL, *results.pages_of(rows)])
+    outcome = outcome_col.selectbox("Outcome", [ALL, *results.OUTCOMES])
     systems = list(dict.fromkeys(r.system for r in rows))
     system = system_col.selectbox("System", [ALL, *systems])
-    chosen = evalresults.filter_rows(
+    chosen = results.filter_rows(
         rows,
         page=None if page == ALL else page,
         outcome=None if outcome == ALL else outcome,
@@ -115,7 +116,7 @@ def _questions(run: evalresults.EvalRun) -> None:
     )
     st.caption(f"{len(chosen)} of {len(rows)} results")
     st.dataframe(
-        evalresults.result_table(chosen),
+        results.result_table(chosen),
         hide_index=True,
         column_config={"question": st.column_config.TextColumn(width="large")},
     )
@@ -138,7 +139,7 @@ def main() -> None:
             icon=":material/info:",
         )
         return
-    run = evalresults.load_run(folder)
+    run = results.load_run(folder)
     for problem in run.problems:
         st.warning(plain(problem))
     _systems(run)
@@ -146,7 +147,9 @@ def main() -> None:
     _questions(run)
     if run.report is not None:
         st.download_button(
-            "Download report.md", run.report.read_bytes(), file_name=f"{run.name}-report.md"
+            f"Download {results.REPORT}",
+            run.report.read_bytes(),
+            file_name=f"{run.name}-{results.REPORT}",
         )
 
 
