@@ -66,7 +66,7 @@ def open_build(settings: Settings, store: IndexStore, encode: Encode) -> OpenedB
     info, collection = store.open_current(settings.embedding_id)
     chunks = read_chunks(collection)
     folder = store.lexical_dir(info.build_id)
-    local = (folder / "ids.json").is_file()
+    local = LexicalIndex.saved_in(folder)
     lexical = LexicalIndex.load(folder) if local else lexical_index(chunks)
     units = UnitIndex.load(folder)
     if units is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+IDS = "ids.json"  # the chunk id of each BM25 row, beside bm25s's own files
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/*-]*[A-Za-z0-9*]|[A-Za-z0-9]")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOPWORDS = frozenset(
@@ -68,7 +69,12 @@ class LexicalIndex:
         """Write the index to a folder."""
         folder.mkdir(parents=True, exist_ok=True)
         self.bm25.save(str(folder), show_progress=False)
-        (folder / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        (folder / IDS).write_text(json.dumps(self.ids), encoding="utf-8")
+
+    @staticmethod
+    def saved_in(folder: Path) -> bool:
+        """True when `save` wrote an index in this folder."""
+        return (folder / IDS).is_file()
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -76,6 +82,6 @@ class LexicalIndex:
         import bm25s
 
         index = cls.__new__(cls)
-        index.ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        index.ids = json.loads((folder / IDS).read_text(encoding="utf-8"))
         index.bm25 = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
         return index
