@@ -1,9 +1,8 @@
-"""Run `docqa eval` as a child process, following its progress bar, and find the folder it
-wrote (it names the run itself and points `latest` at it)."""
+"""Run `docqa eval` as a child process, following its progress (one JSON object per step),
+and find the folder it wrote (it names the run itself and points `latest` at it)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -14,18 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.serve import child_env
+from docqa.progress import Step
 from eval.results import latest_run, list_runs
 
 if TYPE_CHECKING:
     from docqa.settings import Settings
 
-# A tqdm line on stderr: "asking (docqa):  45%|████▌     | 45/100 [00:01<00:02, 30.0/s]".
-_BAR = re.compile(r"([^\r\n|]+?):\s+\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+)")
-
-
 @dataclass(frozen=True)
 class EvalProgress:
-    """How far a running evaluation is (stage and counts when its progress bar says)."""
+    """How far a running evaluation is (stage and counts once the child has reported a step)."""
 
     seconds: float
     stage: str = ""
@@ -61,16 +57,23 @@ class EvalOutcome:
 
 def eval_command(runs_dir: Path) -> list[str]:
     """The command line of a new evaluation writing a run folder under `runs_dir`."""
-    return [sys.executable, "-m", "docqa", "eval", "--out", str(runs_dir)]
+    return [sys.executable, "-m", "docqa", "eval", "--out", str(runs_dir), "--progress", "jsonl"]
 
 
 def parse_progress(output: str, seconds: float) -> EvalProgress:
-    """The last progress bar state in the command's output."""
-    found = _BAR.findall(output[-4000:])
-    if not found:
-        return EvalProgress(seconds)
-    stage, done, total = found[-1]
-    return EvalProgress(seconds, stage.strip(), int(done), int(total))
+    """The last step the command reported in its output."""
+    for line in reversed(output.splitlines()):
+        step = Step.from_line(line)
+        if step is not None:
+            return EvalProgress(seconds, step.stage, step.done, step.total)
+    return EvalProgress(seconds)
+
+
+def log_tail(output: str, size: int = 3000) -> str:
+    """The end of the command's output without its progress steps (what a reader wants to see
+    when it failed)."""
+    lines = [line for line in output.splitlines() if Step.from_line(line) is None]
+    return "\n".join(lines)[-size:]
 
 
 def _tail(path: Path, size: int = 4000) -> str:
@@ -107,7 +110,7 @@ def run_eval(
             if child.poll() is None:
                 child.terminate()
                 child.wait(timeout=10)
-        tail = _tail(log, 3000)
+        tail = log_tail(_tail(log, 256_000))
     latest = latest_run(runs_dir)
     run = latest if latest is not None and latest.name not in before else None
     return EvalOutcome(run, child.returncode, time.perf_counter() - start, tail)

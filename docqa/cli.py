@@ -342,6 +342,13 @@ def _read_history(text: str) -> list[str]:
     type=click.Choice(["torch", "onnx-int8"]),
     help="Also score docqa with this embedding backend, on an index of its own.",
 )
+@click.option(
+    "--progress",
+    "progress_format",
+    type=click.Choice(["bar", "jsonl"]),
+    default="bar",
+    help="Progress on stderr as a bar, or one JSON object per step (stage, done, total).",
+)
 @common
 @click.pass_obj
 def eval_command(
@@ -353,10 +360,12 @@ def eval_command(
     split: str,
     thresholds: Path | None,
     compare_backend: str | None,
+    progress_format: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Score docqa and the baselines on question sets; write a results folder."""
+    from docqa.progress import JsonlProgress
     from eval.run import EvalOptions, run_eval
 
     options = EvalOptions(
@@ -368,7 +377,7 @@ def eval_command(
         thresholds=thresholds,
         compare_backend=compare_backend,
     )
-    progress = TqdmProgress(quiet)
+    progress = JsonlProgress(quiet) if progress_format == "jsonl" else TqdmProgress(quiet)
     with user_errors():
         result = run_eval(settings, options, progress=progress)
     progress.close()

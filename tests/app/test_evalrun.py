@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from app import evalrun
-from app.evalrun import EvalProgress, parse_progress, run_eval
+from app.evalrun import EvalProgress, log_tail, parse_progress, run_eval
+from docqa.progress import Step
 
 WRITER = Path(__file__).with_name("conftest.py")
 
@@ -22,17 +23,24 @@ def fake_eval(body: str) -> str:
     )
 
 
-def test_progress_is_read_from_the_last_bar() -> None:
-    output = "loading model:   0%|    | 0/1\rasking (bm25):  40%|####      | 4/10 [00:01<00:01]"
+def test_progress_is_read_from_the_last_whole_step() -> None:
+    steps = [Step("loading model", 0, 1).to_line(), Step("asking (bm25)", 4, 10).to_line()]
+    output = "\n".join([*steps, "a warning", '{"stage": "asking (bm25)", "do'])
     step = parse_progress(output, 2.0)
     assert (step.stage, step.done, step.total) == ("asking (bm25)", 4, 10)
     assert step.fraction == 0.4
-    assert parse_progress("no bar here", 1.0) == EvalProgress(1.0)
+    assert parse_progress("no step here\n[1, 2]", 1.0) == EvalProgress(1.0)
+
+
+def test_the_log_tail_leaves_the_steps_out() -> None:
+    output = "\n".join(["Traceback", Step("asking (docqa)", 1, 2).to_line(), "Error: boom"])
+    assert log_tail(output) == "Traceback\nError: boom"
 
 
 def test_a_run_that_writes_a_folder(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     body = (
-        "print('asking (docqa):  50%|#####     | 1/2', file=sys.stderr, flush=True)\n"
+        "from docqa.progress import JsonlProgress\n"
+        "JsonlProgress()('asking (docqa)', 1, 2)\n"
         "time.sleep(0.6)\n"
         "fx.write_run(runs, 'new-run')\n"
     )
@@ -41,7 +49,7 @@ def test_a_run_that_writes_a_folder(settings, monkeypatch: pytest.MonkeyPatch) -
     seen: list[EvalProgress] = []
     outcome = run_eval(settings, seen.append, poll=0.05)
     assert outcome.ok and outcome.run == settings.eval_path / "new-run"
-    assert any(step.stage == "asking (docqa)" for step in seen)
+    assert any(step.stage == "asking (docqa)" and step.fraction == 0.5 for step in seen)
 
 
 def test_thresholds_missed_still_show_the_run(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -66,4 +74,4 @@ def test_a_failed_run_has_no_folder(settings, monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_real_command_line() -> None:
     command = evalrun.eval_command(Path("runs"))
-    assert command[1:] == ["-m", "docqa", "eval", "--out", "runs"]
+    assert command[1:] == ["-m", "docqa", "eval", "--out", "runs", "--progress", "jsonl"]

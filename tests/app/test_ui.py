@@ -207,7 +207,8 @@ def test_run_evaluation_button(app_settings, monkeypatch: pytest.MonkeyPatch) ->
         "import importlib.util, sys, time\n"
         f"spec = importlib.util.spec_from_file_location('fx', {str(writer)!r})\n"
         "fx = importlib.util.module_from_spec(spec); spec.loader.exec_module(fx)\n"
-        "print('asking (docqa):  50%|#####     | 2/4 [00:01<00:01]', file=sys.stderr)\n"
+        "from docqa.progress import JsonlProgress\n"
+        "JsonlProgress()('asking (docqa)', 2, 4)\n"
         "time.sleep(0.5)\n"
         "fx.write_run(__import__('pathlib').Path(sys.argv[1]), 'fresh-run')\n"
     )

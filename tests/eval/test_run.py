@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from docqa.cli import cli
+from docqa.progress import Step
 from docqa.settings import Settings
 from eval.questions import TEST_QUESTIONS, TUNE_QUESTIONS
 from eval.run import EvalOptions, load_sets, question_files, run_eval
@@ -204,9 +205,14 @@ def test_cli_prints_the_table_and_fails_on_a_missed_threshold(
     runner = CliRunner()
 
     ok = runner.invoke(
-        cli, [*args, "--no-baselines", "--json", "-q", "--thresholds", str(strict)], env=env
+        cli,
+        [*args, "--no-baselines", "--json", "--progress", "jsonl", "--thresholds", str(strict)],
+        env=env,
     )
     summary = json.loads(ok.stdout)
+    steps = [step for line in ok.stderr.splitlines() if (step := Step.from_line(line))]
+    n = len(KMS_QUESTIONS)
+    assert steps[0].stage == "loading model" and Step("asking (docqa)", n, n) in steps
     assert set(summary["systems"]) == {"docqa"}
     refused = summary["systems"]["docqa"]["all"]["refusal_recall"] == 1.0
     assert ok.exit_code == (0 if refused else 1), ok.output
