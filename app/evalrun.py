@@ -19,6 +19,7 @@ from eval.results import latest_run, list_runs
 if TYPE_CHECKING:
     from docqa.settings import Settings
 
+
 @dataclass(frozen=True)
 class EvalProgress:
     """How far a running evaluation is (stage and counts once the child has reported a step)."""
