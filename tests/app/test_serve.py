@@ -13,13 +13,14 @@ from click.testing import CliRunner
 from app.serve import SCRIPT, child_env, settings_env, streamlit_command
 from docqa.cli import cli
 from docqa.settings import Settings
+from tests.support.embedders import FAKE, FAKE_MODEL
 
 
 def test_settings_survive_the_trip_through_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("DOCQA_CORPUS_SOURCE", raising=False)
-    original = Settings(data_dir=tmp_path / "d", embed_model="fake-hash-384", k=7)
+    original = Settings(data_dir=tmp_path / "d", embed_model=FAKE_MODEL, embed_backend=FAKE, k=7)
     env = settings_env(original)
     assert env["DOCQA_DATA_DIR"] == str((tmp_path / "d").resolve())
     assert "DOCQA_CHROMA_URL" not in env

@@ -14,9 +14,9 @@ from app.engine import Engine
 from app.serve import settings_env
 from docqa.cli import cli
 from docqa.settings import Settings
-from ingest.embed import FakeEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
+from tests.support.embedders import FakeEmbedder
 
 QUESTIONS = [
     "Which KMS permission does volume encryption need?",
