@@ -119,7 +119,7 @@ class Engine:
 
     def _open(self) -> Loaded:
         build = open_build(self.settings, self.store, lambda texts: self.embedder.encode(texts))
-        lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+        lexicon = Lexicon(build.idf)
         retriever = Retriever(build, self.fusion)
         return Loaded(build, retriever, lexicon, build.units.rows_by_chunk())
 

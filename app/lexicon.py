@@ -3,13 +3,12 @@ text holds (words matched by stem, weighted by rarity)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import snowballstemmer
 
-from ingest.lexical import tokenize
+from ingest.lexical import idf_table, tokenize
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -41,13 +40,7 @@ class Lexicon:
     @classmethod
     def of(cls, texts: Iterable[str]) -> Lexicon:
         """The lexicon of a set of passages."""
-        df: dict[str, int] = {}
-        n = 0
-        for text in texts:
-            n += 1
-            for token in set(tokenize(text)):
-                df[token] = df.get(token, 0) + 1
-        return cls({t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()})
+        return cls(idf_table(texts))
 
     def weight(self, token: str) -> float:
         """A token's IDF; a token the pages never use weighs as much as the rarest one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -25,7 +26,10 @@ class Settings(BaseSettings):
     collection: str = "docqa"
 
     embed_model: str = DEFAULT_MODEL
-    embed_backend: Literal["torch", "onnx-int8"] = "torch"
+    # "onnx" (the model exported to ONNX fp32 once; no torch on the answer path), "torch"
+    # (sentence-transformers: the same vectors), "onnx-int8" (other vectors, its own index),
+    # or "package.module:Class", an embedder of your own (see ingest/embed/factory.py).
+    embed_backend: str = "onnx"
     embed_batch_size: int = Field(default=64, ge=1)
 
     chunk_size: int = Field(default=1000, ge=200)
@@ -74,6 +78,16 @@ class Settings(BaseSettings):
             raise ValueError(f"Chroma URL must look like http://127.0.0.1:8000, got {url!r}")
         return url
 
+    @field_validator("embed_backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        """A built-in backend, or an embedder class of your own as package.module:Class."""
+        if value in ("onnx", "torch", "onnx-int8") or re.fullmatch(r"[\w.]+:\w+", value):
+            return value
+        raise ValueError(
+            f"embed_backend must be onnx, torch, onnx-int8 or package.module:Class, not {value!r}"
+        )
+
     @field_validator("neighbours_dir", "neighbours_source", "calibration", mode="before")
     @classmethod
     def _blank_path(cls, value: Any) -> Any:
@@ -84,9 +98,9 @@ class Settings(BaseSettings):
     def embedding_id(self) -> str:
         """The model and backend an index is built with: vectors of one do not mix with
         another's ("all-MiniLM-L6-v2", "all-MiniLM-L6-v2+onnx-int8")."""
-        if self.embed_backend == "torch" or self.embed_model.startswith("fake"):
-            return self.embed_model
-        return f"{self.embed_model}+{self.embed_backend}"
+        if self.embed_backend == "onnx-int8":
+            return f"{self.embed_model}+{self.embed_backend}"
+        return self.embed_model
 
     @property
     def models_path(self) -> Path:

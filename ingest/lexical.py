@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,17 @@ def tokenize(text: str) -> list[str]:
         if len(parts) > 1:
             tokens.extend(p for p in parts if p not in STOPWORDS and p != whole)
     return tokens
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of every token of the texts (BM25's formula)."""
+    df: dict[str, int] = {}
+    n = 0
+    for text in texts:
+        n += 1
+        for token in set(tokenize(text)):
+            df[token] = df.get(token, 0) + 1
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
 
 class LexicalIndex:

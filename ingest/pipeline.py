@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from docqa.progress import Progress
-from ingest.build import indexed, lexical_index, read_chunks, write_extras
+from ingest.build import indexed, read_chunks, saved_chunks, write_extras
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
 from ingest.locking import IngestBusyError as IngestBusyError
@@ -193,12 +193,13 @@ class Ingest:
         report: IngestReport,
     ) -> IngestReport:
         collection = self.store.create(build_id)
-        copied = 0
+        copied, chunks = 0, []
         if current is not None and the_plan.unchanged:
             old = self.store.open(current.build_id)
             copied = self._copy(old, collection, the_plan.unchanged)
+            chunks = self._kept(current, old, the_plan.unchanged)
         todo = [f for f in found.files if f.source.id not in set(the_plan.unchanged)]
-        embedded = self._embed_pages(collection, todo, report)
+        embedded = self._embed_pages(collection, todo, report, chunks)
         files = {f.source.id: f.sha256 for f in found.files}
         info = IndexInfo(
             build_id=build_id,
@@ -214,11 +215,11 @@ class Ingest:
             neighbours_checksum=self._checksum(),
         )
         self.progress("lexical index", 0, 1)
-        stored = read_chunks(collection)
+        stored = sorted(chunks, key=lambda c: c.id)  # as they passed: nothing read back
         previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
         units, new_units = build_units(stored, self._encode, previous, self.progress)
         folder = self.store.lexical_dir(build_id)
-        write_extras(folder, lexical_index(stored), units)
+        write_extras(folder, info, stored, units)
         neighbours, new_headings = self._neighbours(stored, found)
         if neighbours is not None:
             neighbours.save(folder)
@@ -258,10 +259,17 @@ class Ingest:
 
         return copy_chunks(old, new, {"page_id": {"$in": page_ids}}, progress)
 
+    def _kept(self, current: IndexInfo, old: Collection, page_ids: list[str]) -> list[Chunk]:
+        """The chunks of unchanged pages, as the previous build saved them."""
+        saved = saved_chunks(self.store.lexical_dir(current.build_id))
+        pages = set(page_ids)
+        return [c for c in saved or read_chunks(old) if c.page_id in pages]
+
     def _embed_pages(
-        self, collection: Collection, todo: list[PageFile], report: IngestReport
+        self, collection: Collection, todo: list[PageFile], report: IngestReport, out: list[Chunk]
     ) -> int:
-        """Parse, chunk, embed and write pages, a group at a time (memory stays flat)."""
+        """Parse, chunk, embed and write pages, a group at a time; the chunks are added to
+        `out` (their text only: the vectors are written and let go)."""
         pending: list[Chunk] = []
         written = 0
         for n, page_file in enumerate(todo, 1):
@@ -272,6 +280,7 @@ class Ingest:
             pending.extend(self.chunker.chunk(page))
             if len(pending) >= GROUP_CHUNKS or n == len(todo):
                 written += self._write(collection, pending)
+                out.extend(pending)
                 pending = []
                 self.progress("embedding pages", n, len(todo))
         return written

@@ -195,8 +195,7 @@ class IndexStore:
 
     def open(self, build_id: str) -> Collection:
         """The collection of an existing build."""
-        if not self.url and not (self.build_dir(build_id) / "chroma.sqlite3").is_file():
-            raise self._damaged(f"build folder {self.build_dir(build_id)} is missing")
+        self.check_present(build_id)
         try:
             return self.client(build_id).get_collection(
                 self.collection_name(build_id), embedding_function=None
@@ -218,18 +217,22 @@ class IndexStore:
         except (ValueError, TypeError) as exc:
             raise self._damaged(f"unreadable build metadata ({exc})") from exc
 
-    def open_current(self, model: str | None = None) -> tuple[IndexInfo, Collection]:
-        """The active build for reading; refuses an index made by another model."""
+    def require_current(self) -> str:
+        """Id of the active build; NoIndexError when nothing was built yet."""
         build_id = self.current_id()
         if build_id is None:
             raise NoIndexError(
                 f"No index at {self.location} yet. Build it: docqa ingest (or make run)."
             )
-        collection = self.open(build_id)
-        try:
-            info = IndexInfo.from_metadata(build_id, dict(collection.metadata or {}))
-        except (ValueError, TypeError) as exc:
-            raise self._damaged(f"unreadable build metadata ({exc})") from exc
+        return build_id
+
+    def check_present(self, build_id: str) -> None:
+        """An embedded build's Chroma files are there (a cheap check: no client opened)."""
+        if not self.url and not (self.build_dir(build_id) / "chroma.sqlite3").is_file():
+            raise self._damaged(f"build folder {self.build_dir(build_id)} is missing")
+
+    def check_model(self, info: IndexInfo, model: str | None = None) -> None:
+        """Refuse an index made by another model than docqa is set to use."""
         wanted = model or self.model
         if info.model != wanted:
             raise IndexMismatchError(
@@ -237,6 +240,16 @@ class IndexStore:
                 f"'{info.model}', but docqa is set to use '{wanted}'. Rebuild it with "
                 f"`docqa ingest --rebuild`, or set DOCQA_EMBED_MODEL={info.model}."
             )
+
+    def open_current(self, model: str | None = None) -> tuple[IndexInfo, Collection]:
+        """The active build for reading; refuses an index made by another model."""
+        build_id = self.require_current()
+        collection = self.open(build_id)
+        try:
+            info = IndexInfo.from_metadata(build_id, dict(collection.metadata or {}))
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(f"unreadable build metadata ({exc})") from exc
+        self.check_model(info, model)
         return info, collection
 
     def max_batch(self, collection: Collection) -> int:

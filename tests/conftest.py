@@ -16,15 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# Child processes (the CLI, `docqa serve`) can load the test embedders (tests.support).
+_CHECKOUT = str(Path(__file__).resolve().parents[1])
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_CHECKOUT, os.environ.get("PYTHONPATH")]))
 for _name in [n for n in os.environ if n.startswith("DOCQA_") and n != "DOCQA_CORPUS_SOURCE"]:
     del os.environ[_name]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-FAKE_MODEL = "fake-hash-384"
 
 
 def _shared_corpus(name: str) -> Path:
@@ -78,15 +82,17 @@ def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Settings with the fake embedder and everything under tmp_path."""
     from docqa.settings import Settings
 
-    return Settings(data_dir=tmp_path / "data", embed_model=FAKE_MODEL)
+    return Settings(data_dir=tmp_path / "data", embed_model=FAKE_MODEL, embed_backend=FAKE)
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> Iterator[object]:
-    """The packaged all-MiniLM-L6-v2, loaded once per session."""
-    from ingest.embed import SentenceTransformerEmbedder
+def real_embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The packaged all-MiniLM-L6-v2 on the default backend (exported to ONNX), loaded once
+    per session."""
+    from docqa.settings import Settings
+    from ingest.embed import load_embedder
 
-    yield SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    yield load_embedder(Settings(data_dir=tmp_path_factory.mktemp("model") / "data"))
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +121,6 @@ def real_engine(real_index, real_embedder):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fake_index(settings, security_corpus: Path):  # type: ignore[no-untyped-def]
     """Settings of an index of the 16 pages built with the fake embedder."""
-    from ingest.embed import FakeEmbedder
     from ingest.pipeline import run_ingest
 
     run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.embedders import FAKE
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,11 @@ FIRST_WORDS = """() => [...document.querySelectorAll('[data-testid="stChatMessag
 @pytest.fixture
 def server(fake_index, eval_run: Path, serve_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """`docqa serve` over an index of the 16 pages (fake embedder) and a made-up eval run."""
-    env = {"DOCQA_DATA_DIR": str(fake_index.data_dir), "DOCQA_EMBED_MODEL": fake_index.embed_model}
+    env = {
+        "DOCQA_DATA_DIR": str(fake_index.data_dir),
+        "DOCQA_EMBED_MODEL": fake_index.embed_model,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     with serve_app(env) as served:
         yield served.url
 

@@ -12,8 +12,8 @@ from app.indexing import (
     rebuild,
     report_summary,
 )
-from ingest.embed import FakeEmbedder
 from ingest.store import IndexInfo, IndexStore
+from tests.support.embedders import FakeEmbedder
 
 
 def info(source: str) -> IndexInfo:

@@ -15,8 +15,8 @@ from langchain_core.messages import AIMessage
 from app.engine import Engine
 from app.llm import Sources, build_prompt, check_citations
 from app.models import Answer, Passage
-from ingest.embed import FakeEmbedder
 from ingest.models import Chunk
+from tests.support.embedders import FakeEmbedder
 
 
 def passage(n: int) -> Passage:

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from app import evalrun, feedback
 from app.engine import Engine
 from ingest.store import IndexStore
+from tests.support.embedders import FAKE
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "ui" / "main.py"
 QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
@@ -28,6 +29,7 @@ def app_settings(fake_index, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     """The fake index's settings, passed to the script the way `docqa serve` does."""
     monkeypatch.setenv("DOCQA_DATA_DIR", str(fake_index.data_dir))
     monkeypatch.setenv("DOCQA_EMBED_MODEL", fake_index.embed_model)
+    monkeypatch.setenv("DOCQA_EMBED_BACKEND", FAKE)
     return fake_index
 
 
@@ -145,6 +147,7 @@ def test_empty_question_shows_the_fix(app_settings) -> None:  # type: ignore[no-
 
 def test_index_errors_show_the_fix(app_settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DOCQA_EMBED_MODEL", "fake-other-384")
+    monkeypatch.setenv("DOCQA_EMBED_BACKEND", FAKE)
     at = ask(start(), QUESTION)
     message = unescaped(at.error[0].value)
     assert "fake-other-384" in message and "docqa ingest --rebuild" in message

@@ -11,10 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from docqa.cli import cli
+from tests.support.embedders import FAKE
 
 
 def run(settings, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = {
+        "DOCQA_DATA_DIR": str(settings.data_dir),
+        "DOCQA_EMBED_MODEL": settings.embed_model,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
 
 

@@ -9,12 +9,17 @@ from click.testing import CliRunner, Result
 
 from app.feedback import Rating, feedback_path, make_feedback, save_feedback
 from docqa.settings import Settings
+from tests.support.embedders import FAKE
 
 
 def run(settings: Settings, *args: str) -> Result:
     from docqa.cli import cli
 
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = {
+        "DOCQA_DATA_DIR": str(settings.data_dir),
+        "DOCQA_EMBED_MODEL": settings.embed_model,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     return CliRunner().invoke(cli, list(args), env=env)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from app.models import Claim
 from eval.baselines import Bm25Baseline, LangChainTutorial
-from ingest.embed import FakeEmbedder
 from ingest.models import Chunk
+from tests.support.embedders import FakeEmbedder
 
 
 def chunk(cid: str, text: str, section: str = "Overview") -> Chunk:

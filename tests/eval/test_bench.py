@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from docqa.cli import cli
 from eval.benchreport import table, targets
 from eval.benchsys import percentiles, run_child
+from tests.support.embedders import FAKE, FAKE_MODEL
 
-FAKE = "fake-hash-384"
 KEYS = (
     "ingest.chunks_per_s",
     "ingest.encode_ratio",
@@ -42,7 +42,11 @@ def dig(data: dict[str, Any], dotted: str) -> Any:
 def bench(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> dict[str, Any]:
     """One `docqa bench --json` run on the 16 pages with the fake embedder, 20 queries."""
     root = tmp_path_factory.mktemp("bench")
-    env = {"DOCQA_DATA_DIR": str(root / "data"), "DOCQA_EMBED_MODEL": FAKE}
+    env = {
+        "DOCQA_DATA_DIR": str(root / "data"),
+        "DOCQA_EMBED_MODEL": FAKE_MODEL,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     args = ["bench", "--corpus", str(security_corpus), "--queries", "20", "--json", "--quiet"]
     result = CliRunner().invoke(cli, [*args, "--out", str(root / "out")], env=env)
     assert result.exit_code == 0, result.output
@@ -57,7 +61,7 @@ def test_json_holds_every_key_other_tools_read(bench: dict[str, Any]) -> None:
         assert isinstance(value, float | int) and value > 0, key
     assert set(bench["query"]["stages"]) >= {"embed", "dense", "lexical", "fusion", "answer"}
     assert bench["machine"]["cores"] >= 1 and bench["machine"]["cpu_model"]
-    assert bench["command"].startswith("docqa ") and bench["model"] == FAKE
+    assert bench["command"].startswith("docqa ") and bench["model"] == FAKE_MODEL
 
 
 def test_numbers_are_consistent(bench: dict[str, Any]) -> None:
@@ -120,7 +124,11 @@ def test_a_large_corpus_has_the_larger_query_target(bench: dict[str, Any]) -> No
 
 
 def test_missing_corpus_is_a_user_error(tmp_path: Path) -> None:
-    env = {"DOCQA_DATA_DIR": str(tmp_path / "data"), "DOCQA_EMBED_MODEL": FAKE}
+    env = {
+        "DOCQA_DATA_DIR": str(tmp_path / "data"),
+        "DOCQA_EMBED_MODEL": FAKE_MODEL,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     result = CliRunner().invoke(cli, ["bench", "--quiet"], env=env)
     assert result.exit_code == 1 and "Error:" in result.output
 

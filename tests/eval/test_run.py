@@ -14,6 +14,7 @@ from docqa.progress import Step
 from docqa.settings import Settings
 from eval.questions import TEST_QUESTIONS, TUNE_QUESTIONS
 from eval.run import EvalOptions, load_sets, question_files, run_eval
+from tests.support.embedders import FAKE
 
 RECORD_FIELDS = {
     "system", "id", "question", "kind", "split", "expected_pages", "retrieved_pages", "answer",
@@ -198,7 +199,11 @@ def test_copies_in_other_folders_count_as_the_pinned_pages(
 def test_cli_prints_the_table_and_fails_on_a_missed_threshold(
     settings: Settings, security_corpus: Path, tmp_path: Path
 ) -> None:
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = {
+        "DOCQA_DATA_DIR": str(settings.data_dir),
+        "DOCQA_EMBED_MODEL": settings.embed_model,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     questions = write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS)
     strict = write_json(tmp_path / "strict.json", {"docqa": {"refusal_recall": {"min": 1.0}}})
     args = ["eval", "--corpus", str(security_corpus), "--questions", str(questions)]

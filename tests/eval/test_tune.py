@@ -13,6 +13,7 @@ from app.retrieve import FusionConfig, Query
 from docqa.settings import Settings
 from eval.questions import Question
 from eval.tune import GRID, Asked, mrr, prepare, tune_fusion
+from tests.support.embedders import FakeEmbedder
 
 Ranking = Callable[[FusionConfig], list[str]]
 
@@ -166,7 +167,6 @@ QUESTIONS = [
 
 def test_prepare_and_tune_on_the_real_pages_with_the_fake_embedder(fake_index: Settings) -> None:
     from app.engine import Engine
-    from ingest.embed import FakeEmbedder
 
     engine = Engine(fake_index, embedder=FakeEmbedder(fake_index.embed_model))
     calls: list[tuple[str, int, int]] = []

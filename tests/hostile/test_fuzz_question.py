@@ -16,6 +16,7 @@ from app.engine import REFUSAL, Engine
 from app.models import Answer
 from app.question import EmptyQuestionError
 from eval.questions import TUNE_QUESTIONS, load_questions
+from tests.support.embedders import FAKE, FakeEmbedder
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
@@ -79,7 +80,6 @@ def ungrounded(answer: Answer) -> list[str]:
 def engine(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> Engine:
     from app.refusal import Calibration, RefusalModel
     from docqa.settings import Settings
-    from ingest.embed import FakeEmbedder
     from ingest.pipeline import run_ingest
 
     # Refusal off: nearly every question gets an answer whose quoting is checked.
@@ -87,7 +87,10 @@ def engine(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> E
     always = RefusalModel(("similarity",), (1.0,), 0.0, (0.0,), (1.0,), -1.0, -2.0)
     Calibration(always, always).save(data / "always-answer.json")
     settings = Settings(
-        data_dir=data, embed_model="fake-hash-384", calibration=data / "always-answer.json"
+        data_dir=data,
+        embed_model="fake-hash-384",
+        embed_backend=FAKE,
+        calibration=data / "always-answer.json",
     )
     run_ingest(settings, lambda: FakeEmbedder(), security_corpus)
     return Engine(settings)

@@ -8,17 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from app.evalresults import latest_run
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.evalresults import latest_run
 from corpus.discover import discover
 from corpus.fetch import fetch
 from corpus.manifest import MANIFEST_PATH, load_manifest
 from docqa.cli import cli
 from docqa.settings import Settings
 from ingest.sources import scan
+from tests.support.embedders import FAKE
 
 NAME = st.text(
     st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="/\\\x00"),
@@ -53,7 +54,11 @@ def test_links_out_of_the_corpus_are_skipped_and_reported(
     assert "shared" in {f.source.id for f in found.files}, "a linked Markdown page is read"
     ids = {f.source.id for f in found.files}
     assert "keys" not in ids and not any(i.startswith("notes") for i in ids)
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = {
+        "DOCQA_DATA_DIR": str(settings.data_dir),
+        "DOCQA_EMBED_MODEL": settings.embed_model,
+        "DOCQA_EMBED_BACKEND": FAKE,
+    }
     result = CliRunner().invoke(cli, ["ingest", "--corpus", str(fixture_pages), "-q"], env=env)
     assert result.exit_code == 0, result.output
     assert "Skipped keys.md: link out of the corpus folder" in result.stderr

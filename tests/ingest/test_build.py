@@ -11,12 +11,12 @@ import pytest
 
 from docqa.settings import Settings
 from ingest.build import OpenedBuild, open_build
-from ingest.embed import FakeEmbedder
 from ingest.models import IngestReport
 from ingest.neighbours import FILE, Neighbours
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
 from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, embed_texts
+from tests.support.embedders import FakeEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.embed import FakeEmbedder
 from ingest.neighbours import CACHE, Indexed, Neighbours, embed_headings, neighbour_headings
+from tests.support.embedders import FakeEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 MAX_BYTES = 1_000_000

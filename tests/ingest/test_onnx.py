@@ -1,4 +1,5 @@
-"""The int8 ONNX backend: exported locally, close to the torch model, kept apart in the index."""
+"""The ONNX backends: exported locally; fp32 gives the torch model's vectors, int8 close ones
+under an index identity of its own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from docqa.settings import Settings
 from ingest.embed import load_embedder, packaged_model_path
-from ingest.onnx import INT8_FILE, OnnxInt8Embedder
+from ingest.embed.onnx import FP32_FILE, INT8_FILE, OnnxEmbedder, OnnxInt8Embedder
+from ingest.embed.sentence import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +19,17 @@ TEXTS = [
     "Which KMS permissions does volume encryption need?",
     "Amazon Comprehend encrypts custom models with a customer managed key.",
     "The trust policy names the service principal and an aws:SourceArn condition.",
-    "A VPC endpoint policy can allow only DetectEntities.",
+    "A VPC endpoint policy can allow only DetectEntities. " * 60,  # past 256 tokens: truncated
     "CloudTrail records every call as an event.",
     "",
 ]
+
+
+@pytest.fixture(scope="module")
+def torch_model() -> SentenceTransformerEmbedder:
+    embedder = load_embedder(Settings(embed_backend="torch"))
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    return embedder
 
 
 @pytest.fixture(scope="module")
@@ -31,40 +40,55 @@ def int8(tmp_path_factory: pytest.TempPathFactory) -> OnnxInt8Embedder:
     return embedder
 
 
-def test_export_is_made_locally_under_the_data_folder(tmp_path: Path, int8) -> None:  # type: ignore[no-untyped-def]
+def test_default_backend_is_the_fp32_export_made_under_the_data_folder(
+    real_embedder: object,
+) -> None:
+    assert isinstance(real_embedder, OnnxEmbedder)
+    assert not isinstance(real_embedder, OnnxInt8Embedder)
+    assert Settings().embed_backend == "onnx"
+
+
+def test_fp32_vectors_equal_the_torch_model(real_embedder, torch_model) -> None:  # type: ignore[no-untyped-def]
+    ours, reference = real_embedder.encode(TEXTS), torch_model.encode(TEXTS)
+    assert ours.shape == reference.shape == (len(TEXTS), 384)
+    assert float(np.abs(ours - reference).max()) < 1e-4  # one index serves both backends
+    # Alone or in a batch of others, a text gets the same vector.
+    for i, text in enumerate(TEXTS):
+        assert float(np.abs(real_embedder.encode([text])[0] - ours[i]).max()) < 1e-5
+    assert real_embedder.encode([]).shape == (0, 384)
+
+
+def test_export_is_made_once_and_reused(tmp_path: Path, int8) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=tmp_path, embed_backend="onnx-int8")
     assert settings.embedding_id == "all-MiniLM-L6-v2+onnx-int8"
     load_embedder(settings)
-    exported = settings.models_path / settings.embedding_id / INT8_FILE
+    exported = settings.model_cache / INT8_FILE
     weights = Path(packaged_model_path()) / "model.safetensors"
     # int8 matrices; the word embeddings stay float, so about two thirds of the float size.
     assert exported.is_file() and exported.stat().st_size < 0.75 * weights.stat().st_size
+    assert (settings.model_cache / FP32_FILE).is_file()
     before = exported.stat().st_mtime_ns
     load_embedder(settings)  # the export is reused, not made again
     assert exported.stat().st_mtime_ns == before
 
 
-def test_int8_vectors_are_close_to_the_torch_model(int8, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    ours, reference = int8.encode(TEXTS), real_embedder.encode(TEXTS)
-    assert ours.shape == reference.shape == (len(TEXTS), 384)
+def test_int8_vectors_are_close_to_the_torch_model(int8, torch_model) -> None:  # type: ignore[no-untyped-def]
+    ours, reference = int8.encode(TEXTS), torch_model.encode(TEXTS)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     cosine = (ours * reference).sum(axis=1)
     assert cosine[:-1].min() > 0.99 and cosine[-1] > 0.9  # the empty text drifts most
-    # One query at a time (one thread) gives the same vector as in a batch.
+    # One query at a time gives the same vector as in a batch.
     assert np.allclose(int8.encode(TEXTS[:1])[0], ours[0], atol=1e-5)
-    assert int8.encode([]).shape == (0, 384)
 
 
-def test_nearest_text_is_the_same_as_with_torch(int8, real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_nearest_text_is_the_same_on_every_backend(int8, torch_model, real_embedder) -> None:  # type: ignore[no-untyped-def]
     docs, query = TEXTS[1:5], "which key encrypts my custom model?"
-    for embedder in (int8, real_embedder):
+    for embedder in (int8, torch_model, real_embedder):
         scores = embedder.encode(docs) @ embedder.encode([query])[0]
         assert int(np.argmax(scores)) == 0
 
 
-def test_the_backend_is_part_of_the_index_identity() -> None:
+def test_the_quantised_backend_is_part_of_the_index_identity() -> None:
     assert Settings().embedding_id == "all-MiniLM-L6-v2"
+    assert Settings(embed_backend="torch").embedding_id == "all-MiniLM-L6-v2"
     assert Settings(embed_backend="onnx-int8").embedding_id == "all-MiniLM-L6-v2+onnx-int8"
-    assert Settings(embed_model="fake-hash-384", embed_backend="onnx-int8").embedding_id == (
-        "fake-hash-384"
-    )

@@ -14,9 +14,10 @@ import pytest
 from filelock import FileLock
 
 from docqa.settings import Settings
-from ingest.embed import FakeEmbedder, load_embedder
+from ingest.embed import load_embedder
 from ingest.pipeline import IngestBusyError, run_ingest
 from ingest.store import IndexMismatchError, IndexStore, IndexUnavailableError, NoIndexError
+from tests.support.embedders import SLOW, FakeEmbedder
 
 
 def ingest(settings: Settings, corpus: Path, rebuild: bool = False):  # type: ignore[no-untyped-def]
@@ -162,17 +163,18 @@ def test_bad_inputs_are_reported_and_the_rest_indexed(
 
 def _cli(settings: Settings, *args: str, model: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": model}
+    env["DOCQA_EMBED_BACKEND"] = settings.embed_backend
     command = [sys.executable, "-m", "docqa", *args]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_kill_9_during_ingest_loses_nothing(settings: Settings, corpus: Path) -> None:
-    slow = settings.with_overrides(embed_model="fake-slow-384")
+    slow = settings.with_overrides(embed_backend=SLOW)
     first = ingest(slow, corpus)
     old = indexed_pages(slow)
     for page in corpus.glob("*.md"):
         page.write_text(page.read_text() + "\n\nEdited.\n")
-    proc = _cli(slow, "ingest", "--corpus", str(corpus), "--quiet", model="fake-slow-384")
+    proc = _cli(slow, "ingest", "--corpus", str(corpus), "--quiet", model=slow.embed_model)
     builds = IndexStore(slow).root / "builds"
     deadline = time.time() + 60
     while len(list(builds.iterdir())) < 2 and time.time() < deadline:

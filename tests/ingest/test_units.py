@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from ingest.chunk import Chunker
-from ingest.embed import FakeEmbedder
 from ingest.models import Chunk, Unit
 from ingest.parse import parse
 from ingest.units import (
@@ -24,6 +23,7 @@ from ingest.units import (
     embed_texts,
     split_units,
 )
+from tests.support.embedders import FakeEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 

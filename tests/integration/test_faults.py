@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 from app.engine import Engine
 from docqa.cli import cli
 from docqa.settings import Settings, settings_env
-from ingest.embed import FakeEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore, IndexUnavailableError
+from tests.support.embedders import SLOW, FakeEmbedder
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "ui" / "main.py"
 QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
@@ -87,7 +87,7 @@ def test_server_down_at_start_is_a_clear_error(
 def test_server_killed_mid_ingest_then_restarted_loses_nothing(
     settings: Settings, corpus: Path, own_server
 ) -> None:  # type: ignore[no-untyped-def]
-    slow = settings.with_overrides(chroma_url=own_server.url, embed_model="fake-slow-384")
+    slow = settings.with_overrides(chroma_url=own_server.url, embed_backend=SLOW)
     first = ingest(slow, corpus)
     before = chunks_per_page(slow)
     for page in corpus.glob("*.md"):

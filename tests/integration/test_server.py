@@ -13,9 +13,9 @@ from click.testing import CliRunner, Result
 from app.engine import Engine
 from docqa.cli import cli
 from docqa.settings import Settings, settings_env
-from ingest.embed import FakeEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
+from tests.support.embedders import FakeEmbedder
 
 QUESTIONS = [
     "Which KMS permission does volume encryption need?",

