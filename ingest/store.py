@@ -227,9 +227,16 @@ class IndexStore:
         return build_id
 
     def check_present(self, build_id: str) -> None:
-        """An embedded build's Chroma files are there (a cheap check: no client opened)."""
-        if not self.url and not (self.build_dir(build_id) / "chroma.sqlite3").is_file():
+        """An embedded build's Chroma database is there and is one (a cheap check: its
+        first bytes; no client opened)."""
+        if self.url:
+            return
+        database = self.build_dir(build_id) / "chroma.sqlite3"
+        if not database.is_file():
             raise self._damaged(f"build folder {self.build_dir(build_id)} is missing")
+        with database.open("rb") as head:
+            if head.read(16) != b"SQLite format 3\x00":
+                raise self._damaged(f"{database} is not a database")
 
     def check_model(self, info: IndexInfo, model: str | None = None) -> None:
         """Refuse an index made by another model than docqa is set to use."""

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app.evalresults import latest_run
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +17,7 @@ from corpus.fetch import fetch
 from corpus.manifest import MANIFEST_PATH, load_manifest
 from docqa.cli import cli
 from docqa.settings import Settings
+from eval.results import latest_run
 from ingest.sources import scan
 from tests.support.embedders import FAKE
 
