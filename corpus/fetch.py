@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.manifest import Manifest, PageSource
+from docqa.errors import DocqaError
 
 Progress = Callable[[str], None]
 
 
-class CorpusError(Exception):
+class CorpusError(DocqaError):
     """The corpus cannot be obtained; the message says what to do."""
 
 

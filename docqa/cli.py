@@ -8,34 +8,28 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from docqa.settings import Settings, load_settings
+from docqa.errors import DocqaError
+from docqa.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS: tuple[type[BaseException], ...] = (FileNotFoundError, ValueError)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from corpus.fetch import CorpusError
-    from ingest.pipeline import IngestBusyError
-    from ingest.store import IndexError_
+class DocqaGroup(click.Group):
+    """The command group: a user error from any command is `Error: ...` and exit status 1;
+    any other exception is a bug and keeps its traceback."""
 
-    return (*USER_ERRORS, CorpusError, IngestBusyError, IndexError_)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn expected failures into `Error: ...` and exit status 1."""
-    try:
-        yield
-    except _user_errors() as exc:
-        raise click.ClickException(str(exc)) from exc
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning a DocqaError into a ClickException."""
+        try:
+            return super().invoke(ctx)
+        except DocqaError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:
@@ -84,7 +78,7 @@ def common(func: F) -> F:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DocqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--index-dir", type=click.Path(path_type=Path), help="Index folder [DOCQA_INDEX_DIR]."
 )
@@ -96,7 +90,7 @@ def cli(ctx: click.Context, index_dir: Path | None, chroma_url: str | None) -> N
     """docqa: cited answers from the Security in Amazon Comprehend pages, offline."""
     try:
         ctx.obj = load_settings(index_dir=index_dir, chroma_url=chroma_url)
-    except Exception as exc:
+    except SettingsError as exc:
         raise click.ClickException(f"Invalid settings: {exc}") from exc
 
 
@@ -145,11 +139,10 @@ def corpus_fetch(
     target = dest or settings.corpus_path
     say = None if quiet else (lambda page: click.echo(f"  got {page}", err=True))
     neighbours_from = neighbours_source or settings.neighbours_source
-    with user_errors():
-        report = fetch(load_manifest(), target, source or settings.corpus_source, progress=say)
-        guides = None
-        if want_neighbours or neighbours_from is not None:
-            guides = fetch_neighbours(settings.neighbours_home, neighbours_from, progress=say)
+    report = fetch(load_manifest(), target, source or settings.corpus_source, progress=say)
+    guides = None
+    if want_neighbours or neighbours_from is not None:
+        guides = fetch_neighbours(settings.neighbours_home, neighbours_from, progress=say)
     text = f"{len(report.fetched)} fetched, {len(report.unchanged)} already present in {target}"
     if guides is not None:
         text += (
@@ -185,10 +178,7 @@ def ingest(
 
     settings = settings.with_overrides(chunk_size=chunk_size)
     progress = TqdmProgress(quiet)
-    with user_errors():
-        report = run_ingest(
-            settings, lambda: load_embedder(settings), corpus_dir, rebuild, progress
-        )
+    report = run_ingest(settings, lambda: load_embedder(settings), corpus_dir, rebuild, progress)
     progress.close()
     for skipped in report.skipped:
         click.echo(f"Skipped {skipped.path}: {skipped.reason}", err=True)
@@ -212,8 +202,7 @@ def status(settings: Settings, as_json: bool, quiet: bool) -> None:
     """Show what the index holds and what built it."""
     from ingest.store import IndexStore
 
-    with user_errors():
-        info = IndexStore(settings).info()
+    info = IndexStore(settings).info()
     if info is None:
         raise click.ClickException("No index yet. Build it: docqa ingest")
     data = dataclasses.asdict(info)
@@ -234,8 +223,7 @@ def migrate(settings: Settings, url: str, as_json: bool, quiet: bool) -> None:
     """Copy the active index to a Chroma server, embeddings included (nothing re-embedded)."""
     from ingest.transfer import migrate as copy_index
 
-    with user_errors():
-        report = copy_index(settings, url)
+    report = copy_index(settings, url)
     done = "copied" if report.copied else "already active"
     emit(report, as_json, f"Build {report.build_id} ({report.chunks} chunks) {done} at {url}")
     if not quiet:
@@ -265,21 +253,16 @@ def ask(
 ) -> None:
     """Answer QUESTION (or stdin) from the pages, with numbered sources."""
     from app.engine import Engine
-    from app.question import EmptyQuestionError
 
     if question is None:
         question = "" if sys.stdin.isatty() else sys.stdin.read()
     history = _read_history(history_file.read()) if history_file else []
     settings = settings.with_overrides(k=k, answer_mode=mode)
-    with user_errors():
-        try:
-            engine = Engine(settings)
-            earlier: list[Any] = []
-            for turn in history:  # as in the chat: each earlier question sees the ones before
-                earlier.append(engine.ask(turn, earlier))
-            answer = engine.ask(question, earlier)
-        except EmptyQuestionError as exc:
-            raise click.ClickException(str(exc)) from exc
+    engine = Engine(settings)
+    earlier: list[Any] = []
+    for turn in history:  # as in the chat: each earlier question sees the ones before
+        earlier.append(engine.ask(turn, earlier))
+    answer = engine.ask(question, earlier)
     for warning in answer.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if as_json:
@@ -369,8 +352,7 @@ def eval_command(
         compare_backend=compare_backend,
     )
     progress = TqdmProgress(quiet)
-    with user_errors():
-        result = run_eval(settings, options, progress=progress)
+    result = run_eval(settings, options, progress=progress)
     progress.close()
     emit(result.summary, as_json, result.table)
     if not quiet:
@@ -395,8 +377,7 @@ def feedback(settings: Settings, out: Path, as_json: bool, quiet: bool) -> None:
     from eval.feedback import export_drafts
 
     source = feedback_path(settings)
-    with user_errors():
-        count = export_drafts(source, out)
+    count = export_drafts(source, out)
     emit(
         {"drafts": count, "file": str(out), "feedback": str(source)},
         as_json,
@@ -436,10 +417,9 @@ def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool)
     from eval.tune import prepare, tune_fusion
 
     progress = TqdmProgress(quiet)
-    with user_errors():
-        engine = Engine(settings)
-        asked = prepare(engine, load_questions(questions or TUNE_QUESTIONS), progress)
-        result = tune_fusion(engine, asked, progress)
+    engine = Engine(settings)
+    asked = prepare(engine, load_questions(questions or TUNE_QUESTIONS), progress)
+    result = tune_fusion(engine, asked, progress)
     progress.close()
     emit(
         result,
@@ -466,9 +446,8 @@ def calibrate(settings: Settings, out: Path | None, seed: int, as_json: bool, qu
 
     target = out or settings.data_dir / "calibration.json"
     progress = TqdmProgress(quiet)
-    with user_errors():
-        result = fit_calibration(Engine(settings), settings.neighbours_path, seed, progress)
-        result.save(target)
+    result = fit_calibration(Engine(settings), settings.neighbours_path, seed, progress)
+    result.save(target)
     progress.close()
     lines = [f"{name}: {figures}" for name, figures in result.about["pseudo_questions"].items()]
     emit(
@@ -519,8 +498,7 @@ def bench(
     command = shlex.join(words)
     options = BenchOptions(corpus=corpus_dir, out_dir=out, queries=queries, command=command)
     progress = TqdmProgress(quiet)
-    with user_errors():
-        result = run_bench(settings, options, progress)
+    result = run_bench(settings, options, progress)
     progress.close()
     emit(result.data, as_json, result.table)
     if not quiet:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corpus.discover import FolderNotFoundError
+from docqa.errors import DocqaError
 from eval.benchreport import markdown, table, targets
 from eval.benchsys import (
     ChildRun,
@@ -43,7 +45,7 @@ INGEST_ROUNDS = 5
 ROUND_BUDGET_S = 30.0  # a longer first round (a big corpus) is not repeated
 
 
-class BenchError(ValueError):
+class BenchError(DocqaError):
     """A benchmark step that could not run (a child command failed)."""
 
 
@@ -93,7 +95,7 @@ def run_bench(
     """Measure everything once and write bench.json and bench.md to the output folder."""
     corpus = (options.corpus or settings.corpus_path).resolve()
     if not corpus.is_dir():
-        raise FileNotFoundError(f"No pages at {corpus}. Get them: docqa corpus fetch")
+        raise FolderNotFoundError(f"No pages at {corpus}. Get them: docqa corpus fetch")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     out_dir = options.out_dir or settings.data_dir / "bench" / stamp
     questions = load_questions(options.questions)

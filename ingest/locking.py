@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
 
+from docqa.errors import DocqaError
 from ingest.store import IndexStore
 
 
-class IngestBusyError(Exception):
+class IngestBusyError(DocqaError):
     """Another ingest holds the lock."""
 
 
