@@ -412,22 +412,12 @@ def serve(settings: Settings, port: int) -> None:
 @click.pass_obj
 def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool) -> None:
     """Fit the fusion weights on the tuning file (refusal is fitted by `docqa calibrate`)."""
-    from app.engine import Engine
-    from eval.questions import TUNE_QUESTIONS, load_questions
-    from eval.tune import prepare, tune_fusion
+    from eval.tune import run_tune, summary
 
     progress = TqdmProgress(quiet)
-    engine = Engine(settings)
-    asked = prepare(engine, load_questions(questions or TUNE_QUESTIONS), progress)
-    result = tune_fusion(engine, asked, progress)
+    result = run_tune(settings, questions, progress)
     progress.close()
-    emit(
-        result,
-        as_json,
-        f"best on {result['questions']} answerable tuning questions: {result['best']} "
-        f"(MRR@10 {result['mrr@10']}; now {result['current']['mrr@10']}). Set them as "
-        "DOCQA_* variables, or as the defaults in docqa/settings.py.",
-    )
+    emit(result, as_json, summary(result))
 
 
 @cli.command()
