@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.errors import DocqaError
+from docqa.errors import PathError
 
 COMPREHEND_URL = "https://docs.aws.amazon.com/comprehend/latest/dg/{page}.html"
 # Published homes of the guides in ../shared/corpus/aws-guides, by folder name.
@@ -18,7 +18,7 @@ GUIDE_URLS = {
 }
 
 
-class FolderNotFoundError(DocqaError):
+class FolderNotFoundError(PathError):
     """A folder of pages that was named does not exist; the message says how to name another."""
 
 

@@ -84,7 +84,10 @@ def fetch(
     """Make `dest` hold every manifest page with the right checksum; idempotent."""
     if source is not None and not source.is_dir():
         raise CorpusError(f"Corpus source {source} is not a folder.")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(f"Cannot create {dest}: {exc.strerror or exc}") from exc
     report = FetchReport(dest=str(dest), source=str(source) if source else manifest.repository)
     for page in manifest.pages:
         target = dest / f"{page.id}.md"

@@ -10,3 +10,7 @@ from __future__ import annotations
 
 class DocqaError(Exception):
     """A problem the user can fix: a bad path, file, setting, or a missing index."""
+
+
+class PathError(DocqaError):
+    """A path the user named cannot be read or written; the message says which and why."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docqa.errors import PathError
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
 from eval.questions import DEFAULT_SETS, Question, QuestionsError, file_sha256, load_questions
@@ -87,7 +88,10 @@ def new_run_dir(out: Path) -> Path:
     while run_dir.exists():
         n += 1
         run_dir = out / f"{stamp}-{n}"
-    run_dir.mkdir(parents=True)
+    try:
+        run_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise PathError(f"Cannot create {run_dir}: {exc.strerror or exc}") from exc
     return run_dir
 
 

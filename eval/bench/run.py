@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus.discover import FolderNotFoundError
+from docqa.errors import PathError
 from eval.bench.builds import ingest_child, ingest_timings, ratio
 from eval.bench.machine import docqa_argv, machine, peak_rss_mb
 from eval.bench.models import BenchOptions, BenchResult, BenchRun, Progress
@@ -53,7 +54,10 @@ def run_bench(
     data["machine"] = {**machine(), "load_average_before": load_before}
     data["command"] = options.command
     data["started_at"] = started
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError(f"Cannot create {out_dir}: {exc.strerror or exc}") from exc
     (out_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n")
     (out_dir / "bench.md").write_text(markdown(data))
     return BenchResult(data, table(data), out_dir)

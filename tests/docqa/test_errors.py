@@ -14,12 +14,13 @@ from app.refusal import Calibration, CalibrationError
 from corpus.discover import FolderNotFoundError
 from corpus.fetch import CorpusError
 from docqa.cli import cli
-from docqa.errors import DocqaError
+from docqa.errors import DocqaError, PathError
 from docqa.settings import Settings, SettingsError, load_settings
 from eval.bench import BenchError
 from eval.corpora import CorpusFoldersError
 from eval.feedback import FeedbackError
 from eval.questions import TUNE_QUESTIONS, QuestionsError
+from eval.run import new_run_dir
 from eval.score import ThresholdsError
 from ingest.locking import IngestBusyError
 from ingest.store import (
@@ -48,6 +49,7 @@ USER_ERRORS = [
     FeedbackError,
     BenchError,
     SettingsError,
+    PathError,
 ]
 
 
@@ -74,6 +76,16 @@ def test_every_user_error_is_a_docqa_error_and_no_builtin_one(error: type) -> No
 def test_a_missing_corpus_folder_is_one_clean_line(settings: Settings, tmp_path: Path) -> None:
     line = clean_error(run(settings, "ingest", "--corpus", str(tmp_path / "nowhere")))
     assert "Corpus folder" in line and "does not exist" in line
+
+
+def test_an_unwritable_destination_is_one_clean_line(settings: Settings, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    dest = blocker / "pages"
+    result = run(settings, "corpus", "fetch", "--from", str(tmp_path), "--dest", str(dest))
+    assert f"Cannot create {dest}" in clean_error(result)
+    with pytest.raises(PathError, match="Cannot create"):
+        new_run_dir(blocker / "runs")
 
 
 def test_a_bad_thresholds_file_is_one_clean_line(settings: Settings, tmp_path: Path) -> None:
