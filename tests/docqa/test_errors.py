@@ -86,6 +86,11 @@ def test_an_unwritable_destination_is_one_clean_line(settings: Settings, tmp_pat
     assert f"Cannot create {dest}" in clean_error(result)
     with pytest.raises(PathError, match="Cannot create"):
         new_run_dir(blocker / "runs")
+    unusable = settings.model_copy(update={"index_dir": blocker / "index"})
+    result = run(
+        unusable, "--index-dir", str(blocker / "index"), "ingest", "--corpus", str(tmp_path)
+    )
+    assert "Cannot create the index folder" in clean_error(result)
 
 
 def test_a_bad_thresholds_file_is_one_clean_line(settings: Settings, tmp_path: Path) -> None:
