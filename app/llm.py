@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.models import Citation, Passage
+from docqa.errors import DocqaError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -23,12 +24,16 @@ _TAG = re.compile(r"<\s*/?\s*source\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(sources|question)\}")
 
 
+class NoLLMError(DocqaError):
+    """LLM answers were asked for, but no model is configured."""
+
+
 def chat_model(settings: Settings) -> BaseChatModel:
     """The chat model named in settings (Ollama, or any OpenAI-compatible server)."""
     from langchain.chat_models import init_chat_model
 
     if not settings.llm_model:
-        raise ValueError("No LLM configured: set DOCQA_LLM_MODEL (and DOCQA_LLM_BASE_URL).")
+        raise NoLLMError("No LLM configured: set DOCQA_LLM_MODEL (and DOCQA_LLM_BASE_URL).")
     kwargs: dict[str, Any] = {"temperature": 0}
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url

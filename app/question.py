@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.models import Answer
+from docqa.errors import DocqaError
 from ingest.lexical import tokenize
 
 # How English marks a question that continues a conversation: an opening that links it to
@@ -23,7 +24,7 @@ _POINTS_BACK = re.compile(
 SHORT = 8  # tokens: a question this short that points back leans on the conversation
 
 
-class EmptyQuestionError(ValueError):
+class EmptyQuestionError(DocqaError):
     """The question holds nothing to answer."""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from app.lexicon import Lexicon
 from app.retrieve import Vector
+from docqa.errors import DocqaError
 from ingest.neighbours import Neighbours
 from ingest.units import UnitIndex
 
@@ -25,7 +26,7 @@ FEATURES = ("similarity", "coverage", "neighbour_margin")
 CLOSEST = 10  # units whose word coverage is measured: the closest by meaning
 
 
-class CalibrationError(ValueError):
+class CalibrationError(DocqaError):
     """A calibration file that cannot be used; the message says which and why."""
 
 
@@ -128,8 +129,11 @@ class Calibration:
 
     def save(self, path: Path) -> None:
         """Write as JSON."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CalibrationError(f"Cannot write {path}: {exc.strerror or exc}") from exc
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CALIBRATION) -> Calibration:
@@ -142,6 +146,8 @@ class Calibration:
             }
         except FileNotFoundError as exc:
             raise CalibrationError(f"Calibration file {path} does not exist") from exc
+        except OSError as exc:
+            raise CalibrationError(f"Calibration file {path} cannot be read: {exc}") from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise CalibrationError(f"Calibration file {path} is not usable: {exc}") from exc
         for model in models.values():

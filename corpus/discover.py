@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from docqa.errors import PathError
+
 COMPREHEND_URL = "https://docs.aws.amazon.com/comprehend/latest/dg/{page}.html"
 # Published homes of the guides in ../shared/corpus/aws-guides, by folder name.
 GUIDE_URLS = {
@@ -14,6 +16,10 @@ GUIDE_URLS = {
     "cloudtrail-user-guide": "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/{page}.html",
     "s3-userguide": "https://docs.aws.amazon.com/AmazonS3/latest/userguide/{page}.html",
 }
+
+
+class FolderNotFoundError(PathError):
+    """A folder of pages that was named does not exist; the message says how to name another."""
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.manifest import Manifest, PageSource
+from docqa.errors import DocqaError
 from docqa.progress import Notice
 
 
-class CorpusError(Exception):
+class CorpusError(DocqaError):
     """The corpus cannot be obtained; the message says what to do."""
 
 
@@ -82,7 +83,10 @@ def fetch(
     """Make `dest` hold every manifest page with the right checksum; idempotent."""
     if source is not None and not source.is_dir():
         raise CorpusError(f"Corpus source {source} is not a folder.")
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(f"Cannot create {dest}: {exc.strerror or exc}") from exc
     report = FetchReport(dest=str(dest), source=str(source) if source else manifest.repository)
     for page in manifest.pages:
         target = dest / f"{page.id}.md"

@@ -7,10 +7,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from docqa.errors import DocqaError
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class SettingsError(DocqaError):
+    """A flag or DOCQA_* variable with a value docqa cannot use; the message names it."""
 
 
 class Settings(BaseSettings):
@@ -151,7 +157,15 @@ class Settings(BaseSettings):
 
 def load_settings(**flags: Any) -> Settings:
     """Settings from flags (non-None win), then the environment, then defaults."""
-    return Settings(**{key: value for key, value in flags.items() if value is not None})
+    return validated(**{key: value for key, value in flags.items() if value is not None})
+
+
+def validated(**values: Any) -> Settings:
+    """Settings from these values (then the environment, then defaults), or SettingsError."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def settings_env(settings: Settings, **changes: Any) -> dict[str, str]:

@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus.discover import discover
+from corpus.discover import FolderNotFoundError, discover
+from docqa.errors import DocqaError
 from ingest.pipeline import corpus_checksum
 
 if TYPE_CHECKING:
     from docqa.settings import Settings
+
+
+class CorpusFoldersError(DocqaError):
+    """Folders to evaluate on that cannot be told apart."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,11 @@ def page_files(folders: Sequence[Path]) -> dict[str, Path]:
     """Page id -> file; with several folders each id starts with its folder's name."""
     names = [folder.resolve().name for folder in folders]
     if len(set(names)) != len(names):
-        raise ValueError(f"Corpus folders must have distinct names, got {', '.join(names)}")
+        raise CorpusFoldersError(f"Corpus folders must have distinct names, got {', '.join(names)}")
     files: dict[str, Path] = {}
     for folder, name in zip(folders, names, strict=True):
         if not folder.is_dir():
-            raise FileNotFoundError(f"Corpus folder {folder} does not exist")
+            raise FolderNotFoundError(f"Corpus folder {folder} does not exist")
         for source in discover(folder)[0]:
             page_id = f"{name}/{source.id}" if len(folders) > 1 else source.id
             files[page_id] = source.path.resolve()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.feedback import Feedback, load_feedback
+from docqa.errors import DocqaError
 
 DRAFT_KIND = "feedback"
 
@@ -40,7 +41,7 @@ def drafts(records: Sequence[Feedback]) -> list[dict[str, Any]]:
     return [draft_question(r) for r in records if r.rating == "down"]
 
 
-class FeedbackError(ValueError):
+class FeedbackError(DocqaError):
     """Drafts that cannot be written; the message says where and why."""
 
 

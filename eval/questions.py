@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from docqa.errors import DocqaError
+
 # The tuning file: questions that settings may be fitted on (`docqa tune`).
 TUNE_QUESTIONS = Path(__file__).with_name("tune.jsonl")
 # The frozen test file: read only by `docqa eval`; never by tuning, constants or tests.
@@ -25,7 +27,7 @@ _REQUIRED: dict[str, type] = {
 _OPTIONAL: dict[str, type] = {"history": list, "source": str}
 
 
-class QuestionsError(ValueError):
+class QuestionsError(DocqaError):
     """A questions file that cannot be used; the message names the file and line."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docqa.errors import PathError
 from eval.report import LABELS, fmt, render_report
 from eval.score import Record
 
@@ -34,7 +35,10 @@ def new_run_dir(out: Path) -> Path:
     while run_dir.exists():
         n += 1
         run_dir = out / f"{stamp}-{n}"
-    run_dir.mkdir(parents=True)
+    try:
+        run_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise PathError(f"Cannot create {run_dir}: {exc.strerror or exc}") from exc
     return run_dir
 
 

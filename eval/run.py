@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from docqa.progress import Progress
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
-from eval.questions import DEFAULT_SETS, Question, file_sha256, load_questions
+from eval.questions import DEFAULT_SETS, Question, QuestionsError, file_sha256, load_questions
 from eval.report import console_tables
 from eval.results import new_run_dir, write_run
 from eval.score import DEFAULT_THRESHOLDS, Record, check_thresholds, load_thresholds, score
@@ -143,7 +143,7 @@ def load_sets(files: Sequence[tuple[str, Path]]) -> list[tuple[str, Question]]:
     for name, path in files:
         for question in load_questions(path):
             if question.id in seen:
-                raise ValueError(
+                raise QuestionsError(
                     f"Question id '{question.id}' is in both {seen[question.id]} and {path}"
                 )
             seen[question.id] = str(path)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docqa.errors import DocqaError
 from eval.metrics import (
     citation_precision,
     citation_recall,
@@ -248,31 +249,37 @@ def summarise(records: Sequence[Record], systems: Sequence[str]) -> dict[str, An
 Bound = dict[str, Any]
 
 
+class ThresholdsError(DocqaError):
+    """A thresholds file that cannot be used; the message says which and why."""
+
+
 def load_thresholds(path: Path) -> dict[str, dict[str, Bound]]:
     """A thresholds file: {system: {metric: {"min": x, "max": y, "above": [systems]}}};
     latency is never one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"Thresholds file {path} does not exist") from exc
+        raise ThresholdsError(f"Thresholds file {path} does not exist") from exc
+    except OSError as exc:
+        raise ThresholdsError(f"Thresholds file {path} cannot be read: {exc}") from exc
     except ValueError as exc:
-        raise ValueError(f"Thresholds file {path} is not valid JSON: {exc}") from exc
+        raise ThresholdsError(f"Thresholds file {path} is not valid JSON: {exc}") from exc
     allowed = set(RETRIEVAL + ANSWERS + REFUSALS + FOLLOW_UPS)
     if not isinstance(data, dict):
-        raise ValueError(f"Thresholds file {path} must hold a JSON object")
+        raise ThresholdsError(f"Thresholds file {path} must hold a JSON object")
     for system, limits in data.items():
         if system.startswith("_"):
             continue
         for metric, bound in (limits or {}).items():
             if metric not in allowed:
-                raise ValueError(f"Thresholds file {path}: '{metric}' cannot be a threshold")
+                raise ThresholdsError(f"Thresholds file {path}: '{metric}' cannot be a threshold")
             if not isinstance(bound, dict) or not bound or not set(bound) <= BOUNDS:
-                raise ValueError(
+                raise ThresholdsError(
                     f"Thresholds file {path}: {system}.{metric} needs min, max or above"
                 )
             above = bound.get("above", [])
             if not isinstance(above, list) or not all(isinstance(s, str) for s in above):
-                raise ValueError(
+                raise ThresholdsError(
                     f"Thresholds file {path}: {system}.{metric}.above must list system names"
                 )
     return {k: v for k, v in data.items() if not k.startswith("_")}

@@ -7,17 +7,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.models import Answer
 from app.question import conversation
 from docqa.progress import Progress
 from eval.metrics import reciprocal_rank
-from eval.questions import Question
+from eval.questions import TUNE_QUESTIONS, Question, load_questions
 
 if TYPE_CHECKING:
     from app.engine import Engine
     from app.retrieve import Query
+    from docqa.settings import Settings
 
 GRID: dict[str, tuple[float, ...]] = {
     "dense_weight": (0.0, 0.5, 1.0),
@@ -90,3 +92,21 @@ def tune_fusion(engine: Engine, asked: Sequence[Asked], progress: Progress) -> d
         },
         "questions": len(asked),
     }
+
+
+def run_tune(settings: Settings, questions: Path | None, progress: Progress) -> dict[str, Any]:
+    """`docqa tune`: the fusion weights fitted on a questions file (default: the tuning file)."""
+    from app.engine import Engine
+
+    engine = Engine(settings)
+    asked = prepare(engine, load_questions(questions or TUNE_QUESTIONS), progress)
+    return tune_fusion(engine, asked, progress)
+
+
+def summary(result: dict[str, Any]) -> str:
+    """What a tuning found, and where to put it."""
+    return (
+        f"best on {result['questions']} answerable tuning questions: {result['best']} "
+        f"(MRR@10 {result['mrr@10']}; now {result['current']['mrr@10']}). Set them as "
+        "DOCQA_* variables, or as the defaults in docqa/settings.py."
+    )

@@ -6,20 +6,22 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from docqa.errors import DocqaError
 
-class IndexError_(Exception):
+
+class IndexStateError(DocqaError):
     """A problem with the index; the message says how to fix it."""
 
 
-class NoIndexError(IndexError_):
+class NoIndexError(IndexStateError):
     """No index has been built yet."""
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexStateError):
     """The index was built with another embedding model."""
 
 
-class IndexUnavailableError(IndexError_):
+class IndexUnavailableError(IndexStateError):
     """The index cannot be read: folder damaged or Chroma server unreachable."""
 
 

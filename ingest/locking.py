@@ -7,17 +7,22 @@ from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
 
+from docqa.errors import DocqaError, PathError
 from ingest.store import IndexStore
 
 
-class IngestBusyError(Exception):
+class IngestBusyError(DocqaError):
     """Another ingest holds the lock."""
 
 
 @contextmanager
 def ingest_lock(store: IndexStore) -> Iterator[None]:
     """Hold the index folder's lock for one write, or fail at once if another writer has it."""
-    store.root.mkdir(parents=True, exist_ok=True)
+    try:
+        store.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise PathError(f"Cannot create the index folder {store.root}: {reason}") from exc
     lock = FileLock(str(store.root / "ingest.lock"), timeout=0)
     try:
         lock.acquire()

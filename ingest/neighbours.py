@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.discover import FolderNotFoundError
 from docqa.progress import Progress
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
@@ -74,9 +75,9 @@ def folder_checksum(folder: Path, max_bytes: int) -> str:
 
 
 def check_folder(folder: Path | None) -> None:
-    """A neighbours folder that was set must exist (FileNotFoundError says which setting)."""
+    """A neighbours folder that was set must exist (the error says which setting)."""
     if folder is not None and not folder.is_dir():
-        raise FileNotFoundError(
+        raise FolderNotFoundError(
             f"Neighbouring pages folder {folder} does not exist. Point DOCQA_NEIGHBOURS_DIR at "
             "a folder of pages that are not indexed (e.g. ../shared/corpus/aws-guides), or set "
             "DOCQA_USE_NEIGHBOURS=0 to go without."

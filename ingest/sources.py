@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.discover import SourceFile, discover
+from corpus.discover import FolderNotFoundError, SourceFile, discover
 from ingest.models import Skipped
 
 
@@ -75,7 +75,7 @@ def outside(root: Path, path: Path) -> str | None:
 def scan(root: Path, max_bytes: int) -> Scan:
     """Hash and check every page file under root; byte-identical copies are skipped."""
     if not root.is_dir():
-        raise FileNotFoundError(
+        raise FolderNotFoundError(
             f"Corpus folder {root} does not exist. Get the pages with `docqa corpus fetch` "
             "(or `--from DIR`), or point to a folder with --corpus DIR."
         )

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 # Re-exported: callers import the index's errors and records from here.
 from ingest.buildinfo import IndexDamagedError as IndexDamagedError
-from ingest.buildinfo import IndexError_ as IndexError_
 from ingest.buildinfo import IndexInfo as IndexInfo
 from ingest.buildinfo import IndexMismatchError as IndexMismatchError
+from ingest.buildinfo import IndexStateError as IndexStateError
 from ingest.buildinfo import IndexUnavailableError as IndexUnavailableError
 from ingest.buildinfo import NoIndexError as NoIndexError
 from ingest.buildinfo import ServerUnreachableError as ServerUnreachableError
@@ -102,7 +102,7 @@ class IndexStore:
         """Turn a lost Chroma server, met at any call, into ServerUnreachableError."""
         try:
             yield
-        except IndexError_:
+        except IndexStateError:
             raise
         except Exception as exc:
             if self.url and is_connection_error(exc):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.build import lexical_index, read_chunks
 from ingest.locking import ingest_lock
-from ingest.store import IndexStore, NoIndexError
+from ingest.store import IndexStateError, IndexStore, NoIndexError
 from ingest.units import UnitIndex
 
 if TYPE_CHECKING:
@@ -59,14 +59,16 @@ def copy_chunks(
 
 def target_settings(settings: Settings, url: str) -> Settings:
     """The same settings pointed at a Chroma server (the URL is validated)."""
-    return type(settings)(**{**settings.model_dump(), "chroma_url": url})
+    from docqa.settings import validated
+
+    return validated(**{**settings.model_dump(), "chroma_url": url})
 
 
 def migrate(settings: Settings, url: str) -> MigrateReport:
     """Copy the active build to the server at `url` and activate it there (no re-embedding)."""
     source, target = IndexStore(settings), IndexStore(target_settings(settings, url))
     if source.url == target.url:
-        raise ValueError(f"The index is already at {target.location}.")
+        raise IndexStateError(f"The index is already at {target.location}.")
     info = source.info()
     if info is None:
         raise NoIndexError(f"No index at {source.location} to copy. Build it: docqa ingest")

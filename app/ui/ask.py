@@ -11,6 +11,7 @@ from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.engine import Engine
 from app.models import Answer
 from app.ui import sidebar, widgets
+from docqa.errors import DocqaError
 from docqa.settings import Settings
 
 TURNS, PENDING = "turns", "pending_question"
@@ -122,7 +123,7 @@ def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int) -> 
 
 
 def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
-    """Ask the engine and show the answer; errors become a message, never a traceback."""
+    """Ask the engine and show the answer; a user error becomes a message (a bug does not)."""
     _question(Turn(question), settings)
     llm = settings.answer_mode == "llm"
     with st.chat_message("assistant"):
@@ -133,7 +134,7 @@ def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
             else:
                 with st.spinner("Searching the pages…"):
                     answer = engine.ask(question, history=history(turns), k=k)
-        except Exception as exc:
+        except DocqaError as exc:
             turn = Turn(question, error=widgets.error_message(exc))
         else:
             turn = Turn(question, answer=answer)

@@ -7,6 +7,7 @@ import streamlit as st
 from app import indexing
 from app.render import escape, plain
 from app.ui import widgets
+from docqa.errors import DocqaError
 from docqa.settings import Settings
 from ingest.store import IndexInfo, IndexStore
 
@@ -23,7 +24,7 @@ def answer_settings(settings: Settings) -> tuple[Settings, int]:
 def _status(settings: Settings) -> IndexInfo | None:
     try:
         info = IndexStore(settings).info()
-    except Exception as exc:
+    except DocqaError as exc:
         widgets.show_error(exc)
         return None
     if info is None:
@@ -81,7 +82,7 @@ def _rebuild(settings: Settings) -> None:
         try:
             report = indexing.rebuild(settings, lambda: engine.embedder, info, progress, scratch)
             engine.load()
-        except Exception as exc:
+        except DocqaError as exc:
             box.update(label="Rebuild failed", state="error", expanded=True)
             widgets.show_error(exc)
             return
@@ -106,5 +107,5 @@ def render(settings: Settings) -> None:
 def _peek(settings: Settings) -> IndexInfo | None:
     try:
         return IndexStore(settings).info()
-    except Exception:
+    except DocqaError:
         return None

@@ -7,14 +7,11 @@ import logging
 import streamlit as st
 
 from app.engine import Engine
-from app.question import EmptyQuestionError
 from app.render import plain
-from docqa.settings import Settings, load_settings
-from ingest.pipeline import IngestBusyError
-from ingest.store import IndexError_
+from docqa.errors import DocqaError
+from docqa.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("docqa.ui")
-EXPECTED_ERRORS = (IndexError_, EmptyQuestionError, IngestBusyError, FileNotFoundError)
 SOURCE_URL = "https://github.com/awsdocs/amazon-comprehend-developer-guide"
 LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
 
@@ -23,7 +20,7 @@ def settings() -> Settings:
     """Settings from DOCQA_* variables (set by `docqa serve`), or stop with the reason."""
     try:
         return load_settings()
-    except Exception as exc:
+    except SettingsError as exc:
         st.error(f"Invalid settings: {plain(str(exc))}", icon=":material/error:")
         st.stop()
 
@@ -51,8 +48,8 @@ def warm_up(current: Settings) -> None:
 
 
 def error_message(exc: BaseException) -> str:
-    """What to tell the user: the fix-it message of expected errors, a pointer otherwise."""
-    if isinstance(exc, EXPECTED_ERRORS):
+    """What to tell the user: the fix-it message of a user error, a pointer otherwise."""
+    if isinstance(exc, DocqaError):
         return plain(str(exc))
     log.exception("unexpected error in the app", exc_info=exc)
     return plain(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from corpus.discover import FolderNotFoundError
 from docqa.settings import Settings
-from eval.corpora import link_tree, page_files, resolve_corpus
+from eval.corpora import CorpusFoldersError, link_tree, page_files, resolve_corpus
 
 
 @pytest.fixture
@@ -40,9 +41,9 @@ def test_several_folders_get_ids_prefixed_by_folder_name(two_folders: tuple[Path
 def test_folders_with_the_same_name_or_missing_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a" / "pages").mkdir(parents=True)
     (tmp_path / "b" / "pages").mkdir(parents=True)
-    with pytest.raises(ValueError, match="distinct names"):
+    with pytest.raises(CorpusFoldersError, match="distinct names"):
         page_files([tmp_path / "a" / "pages", tmp_path / "b" / "pages"])
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(FolderNotFoundError, match="does not exist"):
         page_files([tmp_path / "nope"])
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from docqa.cli import cli
 from docqa.progress import Step
 from docqa.settings import Settings
-from eval.questions import TEST_QUESTIONS, TUNE_QUESTIONS
+from eval.questions import TEST_QUESTIONS, TUNE_QUESTIONS, QuestionsError
 from eval.run import EvalOptions, load_sets, question_files, run_eval
 from tests.support.embedders import FAKE
 
@@ -103,7 +103,7 @@ def test_load_sets_tags_each_question_with_its_set(tmp_path: Path) -> None:
 def test_load_sets_refuses_an_id_used_in_two_files(tmp_path: Path) -> None:
     first = write_jsonl(tmp_path / "a.jsonl", KMS_QUESTIONS[:2])
     second = write_jsonl(tmp_path / "b.jsonl", KMS_QUESTIONS[1:])
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(QuestionsError) as caught:
         load_sets([("tune", first), ("extra", second)])
     message = str(caught.value)
     assert "'k2'" in message and str(first) in message and str(second) in message

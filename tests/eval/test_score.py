@@ -15,6 +15,7 @@ from eval.score import (
     DEFAULT_THRESHOLDS,
     FOLLOW_UPS,
     REFUSALS,
+    ThresholdsError,
     check_thresholds,
     gate_set,
     load_thresholds,
@@ -241,23 +242,23 @@ def test_thresholds_file_accepts_every_new_metric(tmp_path: Path) -> None:
 def test_thresholds_file_rejects_bad_bounds(
     tmp_path: Path, limits: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ThresholdsError, match=re.escape(message)):
         load_thresholds(write_thresholds(tmp_path, {"docqa": limits}))
 
 
 def test_above_must_name_a_list_of_systems(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="above"):
+    with pytest.raises(ThresholdsError, match="above"):
         load_thresholds(write_thresholds(tmp_path, {"docqa": {"hit@1": {"above": "bm25"}}}))
 
 
 def test_thresholds_file_errors(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ThresholdsError, match="does not exist"):
         load_thresholds(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{nope", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(ThresholdsError, match="not valid JSON"):
         load_thresholds(bad)
-    with pytest.raises(ValueError, match="must hold a JSON object"):
+    with pytest.raises(ThresholdsError, match="must hold a JSON object"):
         load_thresholds(write_thresholds(tmp_path, [1]))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from corpus.discover import FolderNotFoundError
 from docqa.settings import Settings
 from ingest.build import OpenedBuild, open_build
 from ingest.models import IngestReport
@@ -228,7 +229,7 @@ def test_a_missing_neighbours_folder_is_named_as_such(
     settings: Settings, fixture_pages: Path, tmp_path: Path
 ) -> None:
     missing = settings.model_copy(update={"neighbours_dir": tmp_path / "no-such-folder"})
-    with pytest.raises((FileNotFoundError, ValueError)) as err:
+    with pytest.raises(FolderNotFoundError) as err:
         ingest(missing, fixture_pages)
     assert "neighbour" in str(err.value).lower() and "--corpus" not in str(err.value)
 

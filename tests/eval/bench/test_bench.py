@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from docqa.cli import cli
-from eval.benchreport import table, targets
-from eval.benchsys import percentiles, run_child
+from eval.bench.machine import percentiles, run_child
+from eval.bench.report import table, targets
 from tests.support.embedders import FAKE, FAKE_MODEL
 
 KEYS = (
