@@ -18,6 +18,7 @@ QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
 def app_settings(fake_index: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("DOCQA_DATA_DIR", str(fake_index.data_dir))
     monkeypatch.setenv("DOCQA_EMBED_MODEL", fake_index.embed_model)
+    monkeypatch.setenv("DOCQA_EMBED_BACKEND", fake_index.embed_backend)
     return fake_index
 
 

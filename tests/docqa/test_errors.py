@@ -30,6 +30,7 @@ from ingest.store import (
     NoIndexError,
     ServerUnreachableError,
 )
+from tests.support.embedders import fake_env
 
 USER_ERRORS = [
     CorpusError,
@@ -54,7 +55,7 @@ USER_ERRORS = [
 
 
 def run(settings: Settings, *args: str) -> Result:
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = fake_env(settings.data_dir, settings.embed_model)
     return CliRunner().invoke(cli, list(args), env=env)
 
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner, Result
 
 from docqa.settings import Settings
 from eval.tune import GRID
+from tests.support.embedders import fake_env
 
 QUESTION = {
     "id": "t1",
@@ -23,7 +24,7 @@ QUESTION = {
 def run(settings: Settings, *args: str) -> Result:
     from docqa.cli import cli
 
-    env = {"DOCQA_DATA_DIR": str(settings.data_dir), "DOCQA_EMBED_MODEL": settings.embed_model}
+    env = fake_env(settings.data_dir, settings.embed_model)
     return CliRunner().invoke(cli, list(args), env=env)
 
 
