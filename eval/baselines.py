@@ -71,7 +71,7 @@ class LangChainTutorial:
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from ingest.store import chroma_settings
+        from ingest.chroma import chroma_settings
 
         self.k = k
         self._tmp = tempfile.TemporaryDirectory(prefix="docqa-tutorial-")

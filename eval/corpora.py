@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from corpus.discover import FolderNotFoundError, discover
 from docqa.errors import DocqaError
-from ingest.pipeline import corpus_checksum
+from ingest.plan import corpus_checksum
 
 if TYPE_CHECKING:
     from docqa.settings import Settings

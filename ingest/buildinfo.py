@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,3 +85,14 @@ class IndexInfo:
             neighbours=str(meta.get("docqa_neighbours", "")),
             neighbours_checksum=str(meta.get("docqa_neighbours_checksum", "")),
         )
+
+
+# What `new_build_id` makes; anything else in a pointer is damage (or a path trick).
+BUILD_ID = re.compile(r"b\d{8}-\d{6}-\d{6}-[0-9a-f]{4}")
+
+
+def new_build_id() -> str:
+    """A sortable, unique build id."""
+    now = time.time_ns()
+    stamp = time.strftime("b%Y%m%d-%H%M%S", time.gmtime(now / 1e9))
+    return f"{stamp}-{now // 1000 % 1_000_000:06d}-{secrets.token_hex(2)}"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +13,7 @@ import numpy as np
 
 from docqa.progress import Progress
 from ingest.build import indexed, read_chunks, saved_chunks, write_extras
+from ingest.buildinfo import new_build_id
 from ingest.chunk import Chunker
 from ingest.embed import Embedder
 from ingest.locking import IngestBusyError as IngestBusyError
@@ -28,14 +27,9 @@ from ingest.neighbours import (
     neighbour_headings,
 )
 from ingest.parse import parse
+from ingest.plan import Plan, corpus_checksum, plan
 from ingest.sources import PageFile, Scan, decode, scan
-from ingest.store import (
-    IndexDamagedError,
-    IndexInfo,
-    IndexMismatchError,
-    IndexStore,
-    new_build_id,
-)
+from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, IndexStore
 from ingest.transfer import copy_chunks
 from ingest.units import UnitIndex, build_units
 
@@ -47,36 +41,6 @@ if TYPE_CHECKING:
 EmbedderFactory = Callable[[], Embedder]
 GROUP_CHUNKS = 256
 _HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which pages an ingest adds, changes, removes and keeps."""
-
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    unchanged: list[str]
-
-    @property
-    def noop(self) -> bool:
-        """True when nothing needs to be written."""
-        return not (self.added or self.changed or self.removed)
-
-
-def plan(files: dict[str, str], previous: dict[str, str]) -> Plan:
-    """Compare page hashes now with those of the active index."""
-    return Plan(
-        added=sorted(set(files) - set(previous)),
-        changed=sorted(p for p in files if p in previous and previous[p] != files[p]),
-        removed=sorted(set(previous) - set(files)),
-        unchanged=sorted(p for p in files if previous.get(p) == files[p]),
-    )
-
-
-def corpus_checksum(files: dict[str, str]) -> str:
-    """One hash over every page id and page hash."""
-    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
 def _batches(n: int, size: int) -> Iterator[slice]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Re-exported: callers import the index's errors and records from here.
+from ingest.buildinfo import BUILD_ID
 from ingest.buildinfo import IndexDamagedError as IndexDamagedError
 from ingest.buildinfo import IndexInfo as IndexInfo
 from ingest.buildinfo import IndexMismatchError as IndexMismatchError
@@ -21,6 +19,7 @@ from ingest.buildinfo import IndexStateError as IndexStateError
 from ingest.buildinfo import IndexUnavailableError as IndexUnavailableError
 from ingest.buildinfo import NoIndexError as NoIndexError
 from ingest.buildinfo import ServerUnreachableError as ServerUnreachableError
+from ingest.chroma import chroma_settings, is_connection_error
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -30,29 +29,6 @@ if TYPE_CHECKING:
 
 POINTER = "CURRENT.json"
 EMBEDDED_COLLECTION = "chunks"
-# What `new_build_id` makes; anything else in a pointer is damage (or a path trick).
-BUILD_ID = re.compile(r"b\d{8}-\d{6}-\d{6}-[0-9a-f]{4}")
-
-
-def chroma_settings() -> Any:
-    """Chroma client settings: telemetry off."""
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False)
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """True when an exception means the Chroma server could not be reached or went away."""
-    import httpx
-
-    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
-
-
-def new_build_id() -> str:
-    """A sortable, unique build id."""
-    now = time.time_ns()
-    stamp = time.strftime("b%Y%m%d-%H%M%S", time.gmtime(now / 1e9))
-    return f"{stamp}-{now // 1000 % 1_000_000:06d}-{secrets.token_hex(2)}"
 
 
 class IndexStore:
