@@ -19,6 +19,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# Read before the DOCQA_* settings are cleared: the one opt-in to rewrite reviewed snapshots.
+UPDATE_SNAPSHOTS = os.environ.pop("DOCQA_UPDATE_SNAPSHOTS", "") == "1"
 for _name in [n for n in os.environ if n.startswith("DOCQA_") and n != "DOCQA_CORPUS_SOURCE"]:
     del os.environ[_name]
 
@@ -55,6 +57,12 @@ def revised_corpus() -> Path:
 def aws_guides() -> Path:
     """1,629 pages of five guides."""
     return _shared_corpus("aws-guides")
+
+
+@pytest.fixture(scope="session")
+def update_snapshots() -> bool:
+    """True when DOCQA_UPDATE_SNAPSHOTS=1 asks to rewrite the snapshots (then review the diff)."""
+    return UPDATE_SNAPSHOTS
 
 
 @pytest.fixture
