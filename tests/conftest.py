@@ -59,6 +59,24 @@ def aws_guides() -> Path:
     return _shared_corpus("aws-guides")
 
 
+WaitFor = Callable[..., None]
+
+
+@pytest.fixture(scope="session")
+def wait_for() -> WaitFor:
+    """Poll until `condition()` holds: wait for the state, don't guess its timing. The timeout
+    only turns a hang into a failure that names what never happened."""
+
+    def wait(condition: Callable[[], object], what: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.02)
+
+    return wait
+
+
 @pytest.fixture(scope="session")
 def update_snapshots() -> bool:
     """True when DOCQA_UPDATE_SNAPSHOTS=1 asks to rewrite the snapshots (then review the diff)."""
