@@ -29,7 +29,7 @@ QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
 UNREACHABLE = "Cannot reach the Chroma server at"
 LOOP = [
     QUESTION,
-    "Which KMS permission does volume encryption need?",
+    "What must a job's role be allowed to do in KMS so its storage volume gets encrypted?",
     "What is the shared responsibility model?",
     "What's a good recipe for banana bread?",
 ]
