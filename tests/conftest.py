@@ -24,6 +24,8 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 # Child processes (the CLI, `docqa serve`) can load the test embedders (tests.support).
 _CHECKOUT = str(Path(__file__).resolve().parents[1])
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_CHECKOUT, os.environ.get("PYTHONPATH")]))
+# Read before the DOCQA_* settings are cleared: the one opt-in to rewrite reviewed snapshots.
+UPDATE_SNAPSHOTS = os.environ.pop("DOCQA_UPDATE_SNAPSHOTS", "") == "1"
 for _name in [n for n in os.environ if n.startswith("DOCQA_") and n != "DOCQA_CORPUS_SOURCE"]:
     del os.environ[_name]
 
@@ -59,6 +61,30 @@ def revised_corpus() -> Path:
 def aws_guides() -> Path:
     """1,629 pages of five guides."""
     return _shared_corpus("aws-guides")
+
+
+WaitFor = Callable[..., None]
+
+
+@pytest.fixture(scope="session")
+def wait_for() -> WaitFor:
+    """Poll until `condition()` holds: wait for the state, don't guess its timing. The timeout
+    only turns a hang into a failure that names what never happened."""
+
+    def wait(condition: Callable[[], object], what: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.02)
+
+    return wait
+
+
+@pytest.fixture(scope="session")
+def update_snapshots() -> bool:
+    """True when DOCQA_UPDATE_SNAPSHOTS=1 asks to rewrite the snapshots (then review the diff)."""
+    return UPDATE_SNAPSHOTS
 
 
 @pytest.fixture

@@ -55,6 +55,11 @@ def test_a_question_naming_a_tool_is_answered(engine) -> None:  # type: ignore[n
     [
         ("How many documents can one shelf hold at most?", "quill-guide/quill-quotas"),
         ("How do I add tags to a Quillstore shelf?", "quill-guide/quill-tagging"),
+        # A guide of another service, also beside the pages.
+        (
+            "Can I bring key material from my own hardware module into a vault?",
+            "vault-guide/vault-import",
+        ),
     ],
 )
 def test_a_near_miss_is_refused_naming_the_page_that_answers_it(
@@ -68,6 +73,14 @@ def test_a_near_miss_is_refused_naming_the_page_that_answers_it(
 def test_an_off_topic_question_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask("What is the best pizza in Naples?")
     assert answer.refused and answer.related, "a refusal still offers the closest pages"
+
+
+def test_an_amount_the_pages_state_is_answered(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(
+        "For the interface endpoint, how many unused private IPs must a subnet have?"
+    )
+    assert not answer.refused, answer.reasons
+    assert "two free private IP addresses" in answer.text and cited(answer) == {"quill-network"}
 
 
 def test_a_two_turn_follow_up_is_resolved(engine) -> None:  # type: ignore[no-untyped-def]

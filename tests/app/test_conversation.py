@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.models import Answer
+from app.question import Question, clean_question
+from docqa.settings import Settings
 
 
 def test_history_is_the_questions_the_engine_saw() -> None:
@@ -22,5 +26,18 @@ def test_long_questions_are_cut_for_display() -> None:
     assert shown_question("x" * 30, 10) == "x" * 10 + " …"
 
 
-def test_examples_are_questions() -> None:
-    assert len(EXAMPLES) >= 3 and all(q.endswith("?") for q in EXAMPLES)
+def test_examples_are_asked_exactly_as_shown() -> None:
+    limit = Settings().max_question_chars
+    assert len(EXAMPLES) >= 3 and len(set(EXAMPLES)) == len(EXAMPLES)
+    for example in EXAMPLES:
+        assert clean_question(example, limit) == Question(example), "nothing cut or rewritten"
+        assert shown_question(example, limit) == example
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_is_answered_from_the_pages(real_engine, example: str) -> None:  # type: ignore[no-untyped-def]
+    # A button the app offers must not lead a new user to "not in the documentation".
+    answer = real_engine.ask(example)
+    assert not answer.refused, answer.reasons
+    assert answer.citations and all(c.passage for c in answer.citations)

@@ -37,19 +37,33 @@ def test_the_log_tail_leaves_the_steps_out() -> None:
     assert log_tail(output) == "Traceback\nError: boom"
 
 
-def test_a_run_that_writes_a_folder(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_that_writes_a_folder(
+    settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # The child goes on only once the progress was reported (a file says so), however slowly
+    # either side runs; its own deadline only keeps a broken test from hanging.
+    seen_it = tmp_path / "progress-seen"
     body = (
         "from docqa.progress import JsonlProgress\n"
         "JsonlProgress()('asking (docqa)', 1, 2)\n"
-        "time.sleep(0.6)\n"
+        "deadline = time.monotonic() + 120\n"
+        f"while not pathlib.Path({str(seen_it)!r}).exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.02)\n"
         "fx.write_run(runs, 'new-run')\n"
     )
     script = fake_eval(body)
     monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script, out])
     seen: list[EvalProgress] = []
-    outcome = run_eval(settings, seen.append, poll=0.05)
+
+    def report(step: EvalProgress) -> None:
+        seen.append(step)
+        if step.stage == "asking (docqa)":
+            seen_it.touch()
+
+    outcome = run_eval(settings, report, poll=0.05)
     assert outcome.ok and outcome.run == settings.eval_path / "new-run"
-    assert any(step.stage == "asking (docqa)" and step.fraction == 0.5 for step in seen)
+    assert seen_it.exists(), "the progress line was never reported"
+    assert [(s.done, s.total) for s in seen if s.stage][:1] == [(1, 2)]
 
 
 def test_thresholds_missed_still_show_the_run(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,15 @@ def test_markers_to_no_source_are_removed_and_renumbered() -> None:
     assert [(c.n, c.page) for c in cites] == [(1, "p3"), (2, "p1")]
 
 
+@pytest.mark.parametrize("outside", [0, 3])
+def test_markers_just_outside_the_sources_are_dropped(outside: int) -> None:
+    text, cites = check_citations(
+        f"Said [2]. Made up [{outside}].", Sources((passage(1), passage(2)))
+    )
+    assert text == "Said [1]. Made up."
+    assert [(c.n, c.page) for c in cites] == [(1, "p2")]
+
+
 def test_prompt_from_file_numbers_sources_as_data() -> None:
     prompt = build_prompt("Q?", Sources((passage(1), passage(2))))
     assert '<source n="1"' in prompt and '<source n="2"' in prompt

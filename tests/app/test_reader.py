@@ -137,6 +137,19 @@ def test_a_code_block_of_either_fence_stands_on_its_own_lines(fence: str) -> Non
     assert f"\n\n{code}\n[1]" in text
 
 
+def test_a_code_block_no_sentence_introduces_never_leads_either() -> None:
+    code = '```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```'
+    build = Build(
+        [
+            chunk("gadgets", 0, code, section="Policy"),
+            chunk("gadgets", 1, "Readers need gadget:Get to open a gadget.", section="Access"),
+        ]
+    )
+    answer = build.read("Show me a policy for gadget:Get", {"Effect": 0.95, "Readers": 0.6})
+    assert answer[0] == "Readers need gadget:Get to open a gadget.", "a sentence leads"
+    assert code in answer, "the best-matching block still comes along"
+
+
 def test_a_sentence_that_leans_back_brings_the_one_before() -> None:
     build = Build(
         [

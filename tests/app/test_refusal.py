@@ -48,11 +48,11 @@ def test_below_the_similarity_floor_nothing_is_answered() -> None:
 
 
 def test_reasons_name_the_neighbouring_page_that_answers_instead() -> None:
-    evidence = Evidence(0.55, 0.6, 0.85, "Rotating keys > Automatic rotation", "kms/rotate-keys")
+    evidence = Evidence(0.55, 0.6, 0.85, "Shelf quotas > Documents per shelf", "quill/quotas")
     said = reasons(evidence, MODEL)
     assert said[0] == (
-        'a page that is not indexed matches it better: "Rotating keys > Automatic rotation" '
-        "(kms/rotate-keys)"
+        'a page that is not indexed matches it better: "Shelf quotas > Documents per shelf" '
+        "(quill/quotas)"
     )
     assert all("close in meaning" not in r for r in said)  # similarity pushed toward answering
 
@@ -60,12 +60,12 @@ def test_reasons_name_the_neighbouring_page_that_answers_instead() -> None:
 def test_gather_measures_the_closest_unit_and_the_best_neighbour() -> None:
     units = UnitIndex(
         (
-            Unit("p::0000", 0, 0, "sentence", "Gadget keys rotate yearly.", "Gadgets > Keys"),
+            Unit("p::0000", 0, 0, "sentence", "Gadget keys live in the vault.", "Gadgets > Keys"),
             Unit("p::0000", 1, 30, "sentence", "Logs go to the trail.", "Gadgets > Logs"),
         ),
         np.eye(2, 3, dtype=np.float32),
     )
-    lexicon = Lexicon.of(["Gadget keys rotate yearly.", "Logs go to the trail."])
+    lexicon = Lexicon.of(["Gadget keys live in the vault.", "Logs go to the trail."])
     neighbours = Neighbours(
         ("kms/a", "kms/b"), ("Key imports", "Key quotas"), np.eye(2, 3, 1, dtype=np.float32)
     )
@@ -118,9 +118,23 @@ def test_an_unknown_feature_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_shipped_calibration_loads_and_says_how_it_was_made() -> None:
-    calibration = Calibration.load()
-    assert calibration.about["method"] == "docs/refusal.md"
-    with_n = calibration.model(neighbours=True)
-    assert "neighbour_margin" in with_n.features and 0 < with_n.min_similarity < 0.5
-    margin = with_n.weights[with_n.features.index("neighbour_margin")]
-    assert margin < 0, "a better-matching neighbouring page must push toward refusing"
+    assert Calibration.load().about["method"] == "docs/refusal.md"
+
+
+@pytest.mark.parametrize("neighbours", [True, False])
+def test_the_shipped_models_decide_the_way_the_evidence_points(neighbours: bool) -> None:
+    # Behaviour any refit must keep, whatever numbers it lands on: no fitted value is pinned.
+    model = Calibration.load().model(neighbours=neighbours)
+    assert ("neighbour_margin" in model.features) is neighbours
+    worse, better = (0.3, 0.95) if neighbours else (None, None)
+    quoted = Evidence(0.9, 1.0, worse)  # a question a passage nearly says word for word
+    stranger = Evidence(0.1, 0.0, better)  # far from every passage, holding none of its words
+    assert model.answers(quoted) and not model.answers(stranger)
+    middle = Evidence(0.45, 0.4, 0.45 if neighbours else None)
+    p = model.probability(middle)
+    assert model.probability(Evidence(0.55, 0.4, middle.neighbour)) > p, "closer in meaning"
+    assert model.probability(Evidence(0.45, 0.8, middle.neighbour)) > p, "more words held"
+    if neighbours:
+        assert model.probability(Evidence(0.45, 0.4, 0.7)) < p, "a neighbour matches better"
+    floor = Evidence(model.min_similarity - 0.01, 1.0, worse)
+    assert not model.answers(floor), "below the similarity floor nothing is answered"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from app.engine import Engine
 from docqa.cli import cli
 from tests.support.embedders import FAKE
 
@@ -45,22 +47,40 @@ def test_ingest_json_then_status(settings, security_corpus: Path) -> None:  # ty
 
 
 def test_ask_json_shape(fake_index) -> None:  # type: ignore[no-untyped-def]
-    result = run(fake_index, "ask", "--json", "Which KMS permission does volume encryption need?")
+    question = "What does the ComprehendFullAccess managed policy allow?"
+    result = run(fake_index, "ask", "--json", question)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"question", "answer", "refused", "citations", "related", "timings_ms"}
-    assert data["reasons"] == [] or data["refused"]
+    assert data["question"] == question
+    assert not data["refused"] and data["reasons"] == [], data["reasons"]
+    assert "ComprehendFullAccess" in data["answer"]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
+    assert markers == {c["n"] for c in data["citations"]} != set()
+    assert "security-iam-awsmanpol" in {c["page"] for c in data["citations"]}
     assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
     for c in data["citations"]:
         assert set(c) == {"n", "page", "title", "section", "url", "passage", "score"}
 
 
-def test_ask_reads_stdin_and_history_file(fake_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    history = tmp_path / "history.json"
-    history.write_text(json.dumps(["How is the output of a job encrypted with KMS?"]))
-    result = run(fake_index, "ask", "--history", str(history), input="and custom models?\n")
+EARLIER = "Which KMS key encrypts the results a Comprehend job writes to S3?"
+FOLLOW_UP = "and the models I train myself?"
+
+
+@pytest.mark.parametrize("history_text", [json.dumps([EARLIER]), f"{EARLIER}\n"])
+def test_ask_reads_stdin_and_history_file(fake_index, tmp_path: Path, history_text: str) -> None:  # type: ignore[no-untyped-def]
+    history = tmp_path / "history.txt"
+    history.write_text(history_text)
+    result = run(fake_index, "ask", "--json", "--history", str(history), input=f"  {FOLLOW_UP}\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip()
+    data = json.loads(result.stdout)
+    assert data["question"] == FOLLOW_UP, "the question is the one read from stdin"
+    engine = Engine(fake_index)
+    followed = engine.ask(FOLLOW_UP, [engine.ask(EARLIER)])
+    alone = engine.ask(FOLLOW_UP)
+    assert (alone.text, alone.refused) != (followed.text, followed.refused), "history matters"
+    assert (data["answer"], data["refused"]) == (followed.text, followed.refused)
+    assert [c["page"] for c in data["citations"]] == [c.page for c in followed.citations]
 
 
 def test_a_refusal_says_why(fake_index) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ RECORD_FIELDS = {
 KMS_QUESTIONS = [
     {
         "id": "k1",
-        "question": "Which KMS permission is needed for volume encryption?",
+        "question": "What must a job's role be allowed to do in KMS to encrypt its volume?",
         "expected_pages": ["kms-in-comprehend", "access-control-managing-permissions"],
         "answerable": True,
         "expected_facts": ["kms:CreateGrant"],
@@ -31,12 +31,12 @@ KMS_QUESTIONS = [
     },
     {
         "id": "k2",
-        "question": "and for the output?",
+        "question": "and to encrypt what the job writes?",
         "expected_pages": ["access-control-managing-permissions"],
         "answerable": True,
         "expected_facts": [],
         "kind": "follow-up",
-        "history": ["Which KMS permission is needed for volume encryption?"],
+        "history": ["What must a job's role be allowed to do in KMS to encrypt its volume?"],
     },
     {
         "id": "k3",
@@ -205,24 +205,34 @@ def test_cli_prints_the_table_and_fails_on_a_missed_threshold(
         "DOCQA_EMBED_BACKEND": FAKE,
     }
     questions = write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS)
-    strict = write_json(tmp_path / "strict.json", {"docqa": {"refusal_recall": {"min": 1.0}}})
     args = ["eval", "--corpus", str(security_corpus), "--questions", str(questions)]
     runner = CliRunner()
+    # Bounds whose outcome is known before the run: none at all, and one no score can meet.
+    none = write_json(tmp_path / "none.json", {})
+    never = write_json(tmp_path / "never.json", {"docqa": {"hit@1": {"min": 1.01}}})
 
     ok = runner.invoke(
         cli,
-        [*args, "--no-baselines", "--json", "--progress", "jsonl", "--thresholds", str(strict)],
+        [*args, "--no-baselines", "--json", "--progress", "jsonl", "--thresholds", str(none)],
         env=env,
     )
+    assert ok.exit_code == 0, ok.output
     summary = json.loads(ok.stdout)
     steps = [step for line in ok.stderr.splitlines() if (step := Step.from_line(line))]
     n = len(KMS_QUESTIONS)
     assert steps[0].stage == "loading model" and Step("asking (docqa)", n, n) in steps
-    assert set(summary["systems"]) == {"docqa"}
-    refused = summary["systems"]["docqa"]["all"]["refusal_recall"] == 1.0
-    assert ok.exit_code == (0 if refused else 1), ok.output
+    assert set(summary["systems"]) == {"docqa"} and summary["threshold_failures"] == []
+    assert summary["systems"]["docqa"]["all"]["n"] == len(KMS_QUESTIONS)
 
-    never = write_json(tmp_path / "never.json", {"docqa": {"hit@1": {"min": 1.01}}})
+    missed = runner.invoke(
+        cli, [*args, "--no-baselines", "--json", "-q", "--thresholds", str(never)], env=env
+    )
+    assert missed.exit_code == 1, missed.output
+    summary = json.loads(missed.stdout)  # the JSON is still printed, then the error
+    hit = summary["systems"]["docqa"]["all"]["hit@1"]
+    assert summary["threshold_failures"] == [f"docqa hit@1 {hit:.3f} < min 1.01"]
+    assert "Error: thresholds not met: docqa hit@1" in missed.stderr
+
     failed = runner.invoke(
         cli, [*args, "--split", "tune", "-q", "--thresholds", str(never)], env=env
     )
@@ -270,8 +280,12 @@ def test_another_embedding_backend_is_scored_side_by_side(
     systems = result.summary["systems"]
     assert list(systems) == ["docqa", "docqa+onnx-int8"]
     assert {r.system for r in result.records} == set(systems)
-    other = systems["docqa+onnx-int8"]["all"]
-    assert other["hit@1"] == 1.0 and other["refusal_recall"] == 1.0
+    # The int8 export is the same model made smaller: a comparison, not a score to reach.
+    records = {(r.system, r.id): r for r in result.records}
+    for question in KMS_QUESTIONS:
+        full, small = records["docqa", question["id"]], records["docqa+onnx-int8", question["id"]]
+        assert small.retrieved_pages[:1] == full.retrieved_pages[:1], question["id"]
+        assert small.refused == full.refused, question["id"]
     config = json.loads((result.run_dir / "config.json").read_text())
     assert config["compare_backend"] == "onnx-int8"
     # Its index was built aside with its own identity; the int8 export was made locally.

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -168,25 +167,33 @@ def _cli(settings: Settings, *args: str, model: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_kill_9_during_ingest_loses_nothing(settings: Settings, corpus: Path) -> None:
+def test_kill_9_during_ingest_loses_nothing(settings: Settings, corpus: Path, wait_for) -> None:  # type: ignore[no-untyped-def]
     slow = settings.with_overrides(embed_backend=SLOW)
     first = ingest(slow, corpus)
     old = indexed_pages(slow)
     for page in corpus.glob("*.md"):
         page.write_text(page.read_text() + "\n\nEdited.\n")
     proc = _cli(slow, "ingest", "--corpus", str(corpus), "--quiet", model=slow.embed_model)
-    builds = IndexStore(slow).root / "builds"
-    deadline = time.time() + 60
-    while len(list(builds.iterdir())) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    assert indexed_pages(slow) == old, "old index must answer while the new one is built"
-    assert proc.poll() is None, "ingest finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert IndexStore(slow).current_id() == first.build_id
+    store = IndexStore(slow)
+    try:
+        # The state, not a guess of its timing: a new build has begun (its chunks then take
+        # seconds to embed); the ingest is frozen there, so nothing below races it.
+        wait_for(
+            lambda: proc.poll() is not None or store.builds() != [first.build_id],
+            "the new build to begin",
+        )
+        os.kill(proc.pid, signal.SIGSTOP)
+        assert proc.poll() is None, "ingest finished before it could be stopped"
+        assert store.current_id() == first.build_id, "the new build is not published yet"
+        assert indexed_pages(slow) == old, "old index must answer while the new one is built"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert store.current_id() == first.build_id
     assert indexed_pages(slow) == old
     report = ingest(slow, corpus)
     assert len(report.changed) == 16
-    assert IndexStore(slow).builds() == [first.build_id, report.build_id]
+    assert store.builds() == [first.build_id, report.build_id], "the half build is pruned"
     assert set(indexed_pages(slow)) == set(old)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
 UNREACHABLE = "Cannot reach the Chroma server at"
 LOOP = [
     QUESTION,
-    "Which KMS permission does volume encryption need?",
+    "What must a job's role be allowed to do in KMS so its storage volume gets encrypted?",
     "What is the shared responsibility model?",
     "What's a good recipe for banana bread?",
 ]
@@ -83,9 +83,29 @@ def test_server_down_at_start_is_a_clear_error(
     assert moved.exit_code == 1 and UNREACHABLE in moved.output
 
 
+def frozen_mid_build(proc: subprocess.Popen[str], store: IndexStore, wait_for) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the ingest `proc` has begun a new build, then freeze it there (SIGSTOP):
+    the state is reached, not guessed, and nothing done meanwhile can race the ingest."""
+    before = store.current_id()
+    wait_for(
+        lambda: proc.poll() is not None or any(b > str(before) for b in store.builds()),
+        "the ingest to begin a new build",
+    )
+    os.kill(proc.pid, signal.SIGSTOP)
+    assert proc.poll() is None, "the ingest finished before it could be stopped"
+    assert store.current_id() == before, "the new build is not published yet"
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Make sure a spawned ingest does not outlive its test."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 @pytest.mark.slow
 def test_server_killed_mid_ingest_then_restarted_loses_nothing(
-    settings: Settings, corpus: Path, own_server
+    settings: Settings, corpus: Path, own_server, wait_for
 ) -> None:  # type: ignore[no-untyped-def]
     slow = settings.with_overrides(chroma_url=own_server.url, embed_backend=SLOW)
     first = ingest(slow, corpus)
@@ -94,13 +114,13 @@ def test_server_killed_mid_ingest_then_restarted_loses_nothing(
         page.write_text(page.read_text() + "\n\nEdited by the test.\n")
     proc = spawn(slow, "ingest", "--corpus", str(corpus), "--quiet")
     store = IndexStore(slow)
-    deadline = time.monotonic() + 60
-    while len(store.builds()) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    time.sleep(0.3)  # the new build is being embedded (20 ms a chunk)
-    assert proc.poll() is None, "ingest finished before the server could be stopped"
-    own_server.kill()
-    _out, err = proc.communicate(timeout=60)
+    try:
+        frozen_mid_build(proc, store, wait_for)
+        own_server.kill()
+        os.kill(proc.pid, signal.SIGCONT)  # it goes on, and meets the server gone
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        stop(proc)
     assert proc.returncode == 1, err
     assert f"Error: {UNREACHABLE} {own_server.url}" in err and "Traceback" not in err
     own_server.start()  # same data folder, same port
@@ -178,51 +198,65 @@ def test_damaged_embedded_index_says_rebuild_and_rebuild_fixes_it(
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["embedded", "server"])
 def test_app_answers_throughout_while_ingest_runs(
-    settings: Settings, corpus: Path, chroma_server, mode: str
+    settings: Settings, corpus: Path, chroma_server, wait_for, mode: str
 ) -> None:  # type: ignore[no-untyped-def]
+    # The slow fake embedder: a build takes seconds, so the ingest can be caught midway.
+    settings = settings.with_overrides(embed_backend=SLOW)
     if mode == "server":
         settings = settings.with_overrides(chroma_url=chroma_server.url, collection="busy")
     first = ingest(settings, corpus)
+    store = IndexStore(settings)
     engine = Engine(settings)
-    answered, errors, builds = [0], [], set()
-    stop = threading.Event()
+    answered: list[str] = []  # the build each answer was read from
+    errors: list[str] = []
+    stop_asking = threading.Event()
 
     def app_loop() -> None:
         n = 0
-        while not stop.is_set():
+        while not stop_asking.is_set():
             try:
                 answer = engine.ask(LOOP[n % len(LOOP)])
                 assert answer.refused or answer.citations
-                builds.add(engine.load().info.build_id)
-                answered[0] += 1
+                answered.append(engine.load().info.build_id)
             except Exception as exc:
                 errors.append(repr(exc))
             n += 1
 
     thread = threading.Thread(target=app_loop)
     thread.start()
+    reports = []
     try:
-        reports = []
         for step in range(3):
             for page in sorted(corpus.glob("*.md"))[: 4 * (step + 1)]:
                 page.write_text(page.read_text() + f"\n\nEdit {step} by the test.\n")
-            extra = ["--rebuild"] if step == 2 else []
+            rebuild = step == 2
+            extra = ["--rebuild"] if rebuild else []
             proc = spawn(settings, "ingest", "--corpus", str(corpus), "--json", "-q", *extra)
-            out, err = proc.communicate(timeout=120)
+            try:
+                if rebuild:  # every page re-embedded: the app answers from the old build
+                    frozen_mid_build(proc, store, wait_for)
+                    seen = len(answered)
+                    wait_for(lambda n=seen: len(answered) >= n + 3 or errors, "answers mid-rebuild")
+                    assert set(answered[seen:]) == {reports[-1]["build_id"]}
+                    os.kill(proc.pid, signal.SIGCONT)
+                out, err = proc.communicate(timeout=300)
+            finally:
+                stop(proc)
             assert proc.returncode == 0, err
             reports.append(json.loads(out))
-            time.sleep(0.5)  # let the app ask on the new build
+            built = reports[-1]["build_id"]
+            wait_for(lambda b=built: b in answered or errors, f"an answer read from build {built}")
     finally:
-        stop.set()
-        thread.join(timeout=60)
+        stop_asking.set()
+        thread.join(timeout=120)
     assert errors == [], errors[:3]
-    assert answered[0] > 20
-    final = reports[-1]["build_id"]
-    assert {first.build_id, final} <= builds, "the app switched builds while answering"
-    assert engine.load().info.build_id == final == IndexStore(settings).current_id()
+    published = [first.build_id, *(r["build_id"] for r in reports)]
+    assert set(published) <= set(answered), "the app followed every build while answering"
+    final = published[-1]
+    assert engine.load().info.build_id == final == store.current_id()
     counts = chunks_per_page(settings)
     assert len(counts) == 16 and sum(counts.values()) == reports[-1]["chunks"]
-    assert len(IndexStore(settings).builds()) == 2
+    assert len(store.builds()) == 2
 
 
 def test_damaged_server_pointer_says_rebuild_and_rebuild_fixes_it(

@@ -18,7 +18,7 @@ from ingest.store import IndexStore
 from tests.support.embedders import FakeEmbedder
 
 QUESTIONS = [
-    "Which KMS permission does volume encryption need?",
+    "What must a job's role be allowed to do in KMS so its storage volume gets encrypted?",
     "How does Amazon Comprehend encrypt the output of a job with KMS?",
     "What is the shared responsibility model?",
     "Which managed policy gives full access to Comprehend?",
