@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.citing import cite
 from app.lexicon import Lexicon, words_of
 from app.llm import (
     NOT_IN_SOURCES,
@@ -22,7 +23,7 @@ from app.llm import (
 )
 from app.models import Answer, Citation, Hit
 from app.question import Conversation, clean_question, conversation, is_short, leans_back
-from app.reader import ReaderConfig, Reading, candidates, cite, select
+from app.reader import ReaderConfig, Reading, candidates, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from ingest.build import OpenedBuild, open_build

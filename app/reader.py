@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.lexicon import Lexicon
-from app.models import Citation, Hit, Passage
+from app.models import Hit, Passage
 from app.retrieve import Vector
-from ingest.fences import is_code
 from ingest.models import Chunk, Unit
 from ingest.units import UnitIndex
 
@@ -32,7 +31,6 @@ _ANAPHOR = re.compile(
 )
 # A sentence that introduces what follows it: a list, a table or an example block.
 _INTRO = re.compile(r"(:\s*$|\bthe following\b|\bfollowing (example|policy|command)\b)", re.I)
-_LIST = re.compile(r"^(- |\d+\. |\|)")
 MAX_LIST = 200  # list items read past a list's opening line, at most
 
 
@@ -270,49 +268,3 @@ def order(chosen: Sequence[Candidate], lead: Candidate) -> list[Candidate]:
 def _similar(a: str, b: str) -> bool:
     ta, tb = set(a.lower().split()), set(b.lower().split())
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
-
-
-def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
-    """Answer text with a `[n]` after each unit, and one numbered source per cited section."""
-    # A source's passage joins every chunk of its section that the answer quotes, so each
-    # quoted sentence can be found in the passage shown under its number.
-    numbers: dict[tuple[str, str], int] = {}
-    quoted: dict[int, dict[str, Passage]] = {}
-    titled: set[int] = set()
-    parts: list[str] = []
-    for unit in units:
-        p = unit.passage
-        n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
-        quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
-        if unit.kind == "heading":  # the section title as a label (its source shows it too)
-            parts.append(f"**{p.section}** [{n}]")
-            titled.add(n)
-            continue
-        sep = "\n" if unit.kind == "code" else " "
-        parts.append(f"{unit.text}{sep}[{n}]")
-    citations = []
-    for n, chunks in quoted.items():
-        first = next(iter(chunks.values()))
-        text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
-        if n in titled:
-            text = f"**{first.section}**\n\n{text}"
-        score = max(c.score for c in chunks.values())
-        citations.append(
-            Citation(n, first.page_id, first.title, first.section, first.link, text, score)
-        )
-    return "\n\n".join(_join(parts)), tuple(citations)
-
-
-def _join(parts: list[str]) -> list[str]:
-    """Prose runs into one paragraph; list items, rows and code stay on their own lines."""
-    paragraphs: list[str] = []
-    for part in parts:
-        # Code, list items, rows and section titles (the only parts opening with "**": the
-        # parser drops emphasis from the pages' text) stand on their own lines.
-        block = is_code(part) or part.startswith("**") or bool(_LIST.match(part))
-        last = paragraphs[-1] if paragraphs else ""
-        if paragraphs and not block and not _LIST.match(last) and not is_code(last):
-            paragraphs[-1] += " " + part
-        else:
-            paragraphs.append(part)
-    return paragraphs

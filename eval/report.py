@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from eval.score import LATENCY, METRICS, Record, gate_set, question_sets
+from eval.score import LATENCY, METRICS, Record, question_sets
+from eval.thresholds import gate_set
 
 LABELS = {
     "n": "questions",

@@ -18,9 +18,10 @@ from eval.pagemap import canonical_ids, manifest_hashes
 from eval.questions import DEFAULT_SETS, Question, QuestionsError, file_sha256, load_questions
 from eval.report import console_tables
 from eval.results import new_run_dir, write_run
-from eval.score import DEFAULT_THRESHOLDS, Record, check_thresholds, load_thresholds, score
+from eval.score import Record, score
 from eval.score import summarise as summarise_records
 from eval.systems import DocqaSystem, System
+from eval.thresholds import DEFAULT_THRESHOLDS, check_thresholds, load_thresholds
 
 if TYPE_CHECKING:
     from app.engine import Engine

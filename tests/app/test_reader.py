@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from app.citing import cite
 from app.lexicon import Lexicon, words_of
 from app.models import Hit, Passage
-from app.reader import ReaderConfig, Reading, candidates, cite, is_navigation, select
+from app.reader import ReaderConfig, Reading, candidates, is_navigation, select
 from ingest.models import Chunk
 from ingest.units import UnitIndex, chunk_units
 

@@ -21,7 +21,7 @@ from eval.corpora import CorpusFoldersError
 from eval.feedback import FeedbackError
 from eval.questions import TUNE_QUESTIONS, QuestionsError
 from eval.run import new_run_dir
-from eval.score import ThresholdsError
+from eval.thresholds import ThresholdsError
 from ingest.locking import IngestBusyError
 from ingest.store import (
     IndexDamagedError,

@@ -1,117 +1,12 @@
-"""`docqa calibrate`'s pure helpers: pseudo-questions from documents, and the refusal fit."""
+"""`docqa calibrate`'s refusal fit: the regression, its floor, and its figures per source."""
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
-from app.lexicon import Lexicon
 from app.refusal import Evidence, RefusalModel
-from eval.calibrate import (
-    WITH,
-    WITHOUT,
-    Pseudo,
-    Sizes,
-    add_context,
-    figures,
-    fit,
-    foreign_words,
-    general_pseudo,
-    heading_query,
-    keyword_query,
-)
-
-SENTENCE = (
-    "The Widget console encrypts every stored backup using customer managed keys "
-    "from the Key Management Service before upload"
-)
-CONTENT = (
-    "widget console encrypts every stored backup using customer managed keys key management "
-    "service before upload"
-).split()
-SEEDS = range(200)
-
-
-def is_run_of(words: list[str], within: list[str]) -> bool:
-    n = len(words)
-    return any(within[i : i + n] == words for i in range(len(within) - n + 1))
-
-
-def test_keyword_query_is_a_run_of_four_to_nine_content_words_in_lower_case() -> None:
-    queries = [keyword_query(SENTENCE, random.Random(seed)) for seed in SEEDS]
-    for query in queries:
-        words = query.split()
-        assert 4 <= len(words) <= 9, query
-        assert query == query.lower()
-        assert is_run_of(words, CONTENT), query
-    lengths = {len(q.split()) for q in queries}
-    assert {4, 9} <= lengths  # both ends of the range are used
-    assert len({q.split()[0] for q in queries}) > 3  # and the run starts at many places
-
-
-def test_keyword_query_of_a_short_sentence_keeps_all_its_content_words() -> None:
-    assert keyword_query("Are the Widgets on the SHELF", random.Random(1)) == "widgets shelf"
-
-
-def test_heading_query_asks_about_the_last_part_of_the_heading_only() -> None:
-    heading = "Widget guide > Security > Encryption at rest"
-    queries = {heading_query(heading, random.Random(seed)) for seed in SEEDS}
-    for query in queries:
-        assert "encryption at rest" in query.lower()
-        assert "widget" not in query.lower() and "security" not in query.lower()
-    assert "Encryption at rest" in queries and "encryption at rest" in queries
-    assert any(q.endswith("?") for q in queries)
-
-
-def test_add_context_inserts_only_pool_words_keeping_the_query_in_order() -> None:
-    query = "widget keys rotate yearly"
-    pool = ["gizmo", "sprocket", "lathe"]
-    sizes = Sizes(extra_share=1.0, most_extra=3)
-    added_counts = set()
-    for seed in SEEDS:
-        words = add_context(query, pool, sizes, random.Random(seed)).split()
-        extra = list(words)
-        for word in query.split():
-            extra.remove(word)
-        assert [w for w in words if w not in pool] == query.split()
-        assert set(extra) <= set(pool)
-        added_counts.add(len(extra))
-    assert added_counts == {1, 2, 3}
-
-
-def test_add_context_leaves_the_query_alone_without_a_pool_or_by_chance() -> None:
-    query = "widget keys rotate yearly"
-    always = Sizes(extra_share=1.0)
-    never = Sizes(extra_share=0.0)
-    for seed in SEEDS:
-        assert add_context(query, [], always, random.Random(seed)) == query
-        assert add_context(query, ["gizmo"], never, random.Random(seed)) == query
-    half = [add_context(query, ["gizmo"], Sizes(), random.Random(s)) for s in SEEDS]
-    assert 0 < sum(q == query for q in half) < len(half)
-
-
-def test_foreign_words_drop_what_the_lexicon_holds_most_frequent_first() -> None:
-    lexicon = Lexicon({"widget": 1.0, "keys": 2.0})
-    texts = ["Widget keys glow in sunlight", "sunlight on widget KEYS", "glow sunlight xy"]
-    assert foreign_words(texts, lexicon) == ["sunlight", "glow"]
-    assert foreign_words(texts, lexicon, most=1) == ["sunlight"]
-    assert foreign_words([], lexicon) == []
-
-
-def test_foreign_words_leave_out_words_the_pages_use() -> None:
-    lexicon = Lexicon.of(["How about the widget? What is it for?"])
-    assert foreign_words(["how about the widget", "what about it"], lexicon) == []
-
-
-def test_general_pseudo_questions_are_unanswerable_keyword_queries() -> None:
-    items = general_pseudo(Sizes(general=6), random.Random(5))
-    assert len(items) == 6
-    for item in items:
-        assert not item.answerable and item.source == "general text"
-        assert item.text and item.text == item.text.lower()
-        assert 1 <= len(item.text.split()) <= 9
-    assert general_pseudo(Sizes(general=6), random.Random(5)) == items
+from eval.calibrate import WITH, WITHOUT, figures, fit
+from eval.pseudo import Pseudo
 
 
 def synthetic(n: int = 200) -> tuple[list[Evidence], list[bool]]:

@@ -1,0 +1,60 @@
+"""The answer's text and its sources: each unit quoted with a `[n]` after it, one numbered
+source per cited section holding every passage of it the answer quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.models import Citation, Passage
+from app.reader import Candidate
+from ingest.fences import is_code
+
+# A list item or a table row: each stands on its own line.
+_LIST = re.compile(r"^(- |\d+\. |\|)")
+
+
+def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
+    """Answer text with a `[n]` after each unit, and one numbered source per cited section."""
+    # A source's passage joins every chunk of its section that the answer quotes, so each
+    # quoted sentence can be found in the passage shown under its number.
+    numbers: dict[tuple[str, str], int] = {}
+    quoted: dict[int, dict[str, Passage]] = {}
+    titled: set[int] = set()
+    parts: list[str] = []
+    for unit in units:
+        p = unit.passage
+        n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
+        quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
+        if unit.kind == "heading":  # the section title as a label (its source shows it too)
+            parts.append(f"**{p.section}** [{n}]")
+            titled.add(n)
+            continue
+        sep = "\n" if unit.kind == "code" else " "
+        parts.append(f"{unit.text}{sep}[{n}]")
+    citations = []
+    for n, chunks in quoted.items():
+        first = next(iter(chunks.values()))
+        text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
+        if n in titled:
+            text = f"**{first.section}**\n\n{text}"
+        score = max(c.score for c in chunks.values())
+        citations.append(
+            Citation(n, first.page_id, first.title, first.section, first.link, text, score)
+        )
+    return "\n\n".join(_join(parts)), tuple(citations)
+
+
+def _join(parts: list[str]) -> list[str]:
+    """Prose runs into one paragraph; list items, rows and code stay on their own lines."""
+    paragraphs: list[str] = []
+    for part in parts:
+        # Code, list items, rows and section titles (the only parts opening with "**": the
+        # parser drops emphasis from the pages' text) stand on their own lines.
+        block = is_code(part) or part.startswith("**") or bool(_LIST.match(part))
+        last = paragraphs[-1] if paragraphs else ""
+        if paragraphs and not block and not _LIST.match(last) and not is_code(last):
+            paragraphs[-1] += " " + part
+        else:
+            paragraphs.append(part)
+    return paragraphs
