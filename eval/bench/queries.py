@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,22 @@ def cold_start(run: BenchRun) -> list[ChildRun]:
         done, answer = run.child(f"cold start {n + 1}", argv)
         if "answer" not in answer:
             raise BenchError("`docqa ask --json` printed no answer")
+        runs.append(done)
+    return runs
+
+
+def tutorial_cold_start(run: BenchRun) -> list[ChildRun]:
+    """The LangChain tutorial script answering the same question from a fresh process, its
+    store built beforehand (untimed), as `docqa ask` finds its index built."""
+    question = next(q.question for q in run.questions if q.answerable and not q.history)
+    store = run.tmp / "tutorial-store"
+    argv = [sys.executable, "-m", "eval.bench.tutorial", str(store), str(run.corpus), question]
+    run.child("tutorial store", argv)
+    runs = []
+    for n in range(max(1, run.options.cold_runs)):
+        done, answer = run.child(f"tutorial cold start {n + 1}", argv)
+        if answer.get("built") or not answer.get("answer"):
+            raise BenchError("the tutorial script rebuilt its store or found nothing")
         runs.append(done)
     return runs
 

@@ -20,7 +20,7 @@ from docqa.progress import Progress
 from eval.bench.builds import ingest_child, ingest_timings, ratio
 from eval.bench.machine import docqa_argv, machine, peak_rss_mb
 from eval.bench.models import BenchOptions, BenchResult, BenchRun
-from eval.bench.queries import cold_start, query_baseline, query_docqa
+from eval.bench.queries import cold_start, query_baseline, query_docqa, tutorial_cold_start
 from eval.bench.report import markdown, table, targets
 from eval.questions import load_questions
 
@@ -83,6 +83,7 @@ def _measure(run: BenchRun) -> dict[str, Any]:
     )
     ingest_child_run = ingest_child(run)
     cold = cold_start(run)
+    tutorial = tutorial_cold_start(run)
     query, query_rss = query_docqa(run, embedder)
     baseline = query_baseline(run, embedder)
     return {
@@ -102,6 +103,12 @@ def _measure(run: BenchRun) -> dict[str, Any]:
         "query_ratio": {key: ratio(query[key], baseline[key]) for key in ("p50_ms", "p95_ms")},
         "cold_start_s": statistics.median(c.seconds for c in cold),
         "cold_start": {"runs_s": [c.seconds for c in cold], "argv": cold[0].argv},
+        "tutorial_cold_start_s": statistics.median(c.seconds for c in tutorial),
+        "tutorial_cold_start": {"runs_s": [c.seconds for c in tutorial], "argv": tutorial[0].argv},
+        "cold_ratio": ratio(
+            statistics.median(c.seconds for c in cold),
+            statistics.median(c.seconds for c in tutorial),
+        ),
         "peak_rss_mb": {
             "ingest": ingest_child_run["peak_rss_mb"],
             "query": query_rss,

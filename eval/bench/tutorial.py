@@ -44,7 +44,10 @@ def main(store: Path, pages: Path, question: str) -> None:
         client_settings=ChromaSettings(anonymized_telemetry=False, is_persistent=True),
     )
     if not built:
-        docs = [Document(p.read_text(encoding="utf-8"), metadata={"source": p.stem}) for p in sorted(pages.rglob("*.md"))]
+        docs = [
+            Document(p.read_text(encoding="utf-8"), metadata={"source": p.stem})
+            for p in sorted(pages.rglob("*.md"))
+        ]
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         db.add_documents(splitter.split_documents(docs))
     best = db.similarity_search(question, k=4)

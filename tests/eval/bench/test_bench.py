@@ -27,6 +27,9 @@ KEYS = (
     "query.p95_ms",
     "baseline_query.p95_ms",
     "cold_start_s",
+    "tutorial_cold_start_s",
+    "cold_ratio",
+    "query_ratio.p95_ms",
     "peak_rss_mb.ingest",
     "peak_rss_mb.query",
 )
@@ -55,6 +58,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> di
     return data
 
 
+@pytest.mark.slow
 def test_json_holds_every_key_other_tools_read(bench: dict[str, Any]) -> None:
     for key in KEYS:
         value = dig(bench, key)
@@ -64,6 +68,7 @@ def test_json_holds_every_key_other_tools_read(bench: dict[str, Any]) -> None:
     assert bench["command"].startswith("docqa ") and bench["model"] == FAKE_MODEL
 
 
+@pytest.mark.slow
 def test_numbers_are_consistent(bench: dict[str, Any]) -> None:
     ingest = bench["ingest"]
     assert ingest["pages"] == 16
@@ -90,8 +95,15 @@ def test_numbers_are_consistent(bench: dict[str, Any]) -> None:
     assert stages["retrieve"]["p50_ms"] <= stages["total"]["p50_ms"]
     runs = bench["cold_start"]["runs_s"]
     assert min(runs) <= bench["cold_start_s"] <= max(runs)
+    tutorial = bench["tutorial_cold_start"]["runs_s"]
+    assert len(tutorial) == len(runs) and min(tutorial) <= bench["tutorial_cold_start_s"]
+    assert bench["cold_ratio"] == pytest.approx(
+        bench["cold_start_s"] / bench["tutorial_cold_start_s"]
+    )
+    assert "eval.bench.tutorial" in bench["tutorial_cold_start"]["argv"]
 
 
+@pytest.mark.slow
 def test_chunks_equal_the_index_chunk_count(bench: dict[str, Any], fake_index) -> None:  # type: ignore[no-untyped-def]
     from ingest.store import IndexStore
 
@@ -99,6 +111,7 @@ def test_chunks_equal_the_index_chunk_count(bench: dict[str, Any], fake_index) -
     assert info is not None and bench["ingest"]["chunks"] == info.chunks
 
 
+@pytest.mark.slow
 def test_results_folder_holds_json_and_markdown(bench: dict[str, Any]) -> None:
     out = Path(bench["_out"])
     written = json.loads((out / "bench.json").read_text())
@@ -108,6 +121,7 @@ def test_results_folder_holds_json_and_markdown(bench: dict[str, Any]) -> None:
     assert bench["machine"]["cpu_model"] in text and bench["command"] in text
 
 
+@pytest.mark.slow
 def test_targets_are_reported_not_asserted(bench: dict[str, Any]) -> None:
     found = targets(bench)
     assert set(found) == set(bench["targets"])
@@ -115,6 +129,7 @@ def test_targets_are_reported_not_asserted(bench: dict[str, Any]) -> None:
     assert "encode" in table(bench) and "p95" in table(bench)
 
 
+@pytest.mark.slow
 def test_a_large_corpus_has_the_larger_query_target(bench: dict[str, Any]) -> None:
     assert targets(bench)["query.p95_ms"]["target"] == "query p95 < 50 ms"
     large = {**bench, "ingest": {**bench["ingest"], "pages": 1645}}
