@@ -26,6 +26,7 @@ from app.question import Conversation, clean_question, conversation, is_short, l
 from app.reader import ReaderConfig, Reading, candidates, select
 from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
+from app.scope import Scope
 from ingest.build import OpenedBuild, open_build
 from ingest.store import IndexInfo, IndexStore
 
@@ -124,7 +125,9 @@ class Engine:
         retriever = Retriever(build, self.fusion)
         return Loaded(build, retriever, lexicon, build.units.rows_by_chunk())
 
-    def query(self, question: str, chat: Conversation, loaded: Loaded) -> Query:
+    def query(
+        self, question: str, chat: Conversation, loaded: Loaded, scope: Scope | None = None
+    ) -> Query:
         """The question as retrieval searches it. In a conversation it is read two ways: on
         its own, and with the whole conversation (its embedding blended with the
         conversation's, its words joined to the earlier questions', the last answer's pages
@@ -135,7 +138,7 @@ class Engine:
         whole = chat.text(question)
         vectors = self.embedder.encode([question, whole])
         alone = Query(question, question, vectors[0])
-        sims = loaded.build.units.vectors @ alone.vector
+        sims = loaded.retriever.unit_sims(alone.vector, scope)
         if not leans_back(question) and self.answerable(alone, sims, loaded):
             return alone
         blended = vectors[0] + vectors[1]
@@ -154,26 +157,31 @@ class Engine:
             query = self.query(question, Conversation(), loaded)
             return loaded.retriever.search(query, k or self.settings.k)
 
-    def ask(self, question: str, history: History = (), k: int | None = None) -> Answer:
-        """Answer a question from the pages, with citations, or refuse."""
-        for item in self.stream(question, history, k):
+    def ask(
+        self, question: str, history: History = (), k: int | None = None, scope: str | None = None
+    ) -> Answer:
+        """Answer a question from the pages (of one guide, with `scope`), with citations, or
+        refuse."""
+        for item in self.stream(question, history, k, scope):
             if isinstance(item, Answer):
                 return item
         raise RuntimeError("the answer stream ended without an answer")
 
     def stream(
-        self, question: str, history: History = (), k: int | None = None
+        self, question: str, history: History = (), k: int | None = None, scope: str | None = None
     ) -> Iterator[str | Answer]:
-        """Pieces of the answer text as they are ready, then the finished Answer."""
+        """Pieces of the answer text as they are ready, then the finished Answer. `scope`
+        names one guide to answer from ("" for every page; None: the setting)."""
         start = time.perf_counter()
         cleaned = clean_question(question, self.settings.max_question_chars)
         chat = conversation(history)
         with self.store.guard():  # a lost server becomes IndexUnavailableError, with its fix
             loaded = self.load()
+            scoped = loaded.retriever.scoped(self.settings.scope if scope is None else scope)
             mark = time.perf_counter()
-            query = self.query(cleaned.text, chat, loaded)
+            query = self.query(cleaned.text, chat, loaded, scoped)
             embed_ms = (time.perf_counter() - mark) * 1000
-            found = loaded.retriever.search(query, k or self.settings.k)
+            found = loaded.retriever.search(query, k or self.settings.k, scoped)
         mark = time.perf_counter()
         answer = replace(
             self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.models import Hit, Passage
+from app.scope import Scope, guides, scope_of
 
 if TYPE_CHECKING:
     from ingest.build import OpenedBuild
@@ -79,8 +80,28 @@ class Retriever:
         self.config = config or FusionConfig()
         self.chunks = build.chunks
         rows = build.units.rows_by_chunk()
+        self._rows = rows
         self._unit_chunks = list(rows)
         self._starts = np.array([r[0] for r in rows.values()], dtype=np.int64)
+        self._scopes: dict[str, Scope] = {}
+
+    def guides(self) -> list[str]:
+        """The guides (top folders of pages) the build holds; none for a flat folder."""
+        return guides(self.chunks)
+
+    def scoped(self, guide: str | None) -> Scope | None:
+        """The scope of one guide (None: every page); ScopeError for a guide not there."""
+        if not guide:
+            return None
+        if guide not in self._scopes:
+            units = len(self.build.units.units)
+            self._scopes[guide] = scope_of(guide, self.chunks, self._rows, units)
+        return self._scopes[guide]
+
+    def unit_sims(self, vector: Vector, scope: Scope | None = None) -> Vector:
+        """Cosine of a query to every answer unit (-1 outside the scope)."""
+        sims = self.build.units.vectors @ vector
+        return sims if scope is None else scope.sims(sims)
 
     def dense(self, vector: Vector, n: int) -> list[tuple[str, float]]:
         """Nearest chunks by cosine similarity (Chroma)."""
@@ -102,19 +123,25 @@ class Retriever:
         order = np.argsort(-best, kind="stable")[:n]
         return [self._unit_chunks[i] for i in order]
 
-    def search(self, query: Query, k: int) -> Retrieval:
-        """The k best pages for a query, each with its best passages."""
+    def search(self, query: Query, k: int, scope: Scope | None = None) -> Retrieval:
+        """The k best pages for a query (within one guide, when scoped), each with its best
+        passages."""
         cfg, timings = self.config, {}
+        depth = cfg.depth if scope is None else len(self.chunks)  # then keep the guide's
         mark = time.perf_counter()
-        dense = self.dense(query.vector, cfg.depth) if cfg.dense_weight else []
+        dense = self.dense(query.vector, depth) if cfg.dense_weight else []
         timings["dense"] = (time.perf_counter() - mark) * 1000
         mark = time.perf_counter()
-        sims = self.build.units.vectors @ query.vector
+        sims = self.unit_sims(query.vector, scope)
         units = self.by_units(sims, cfg.depth)
         timings["units"] = (time.perf_counter() - mark) * 1000
         mark = time.perf_counter()
-        lexical = self.build.lexical.search(query.lexical, cfg.depth)
+        lexical = self.build.lexical.search(query.lexical, depth)
         timings["lexical"] = (time.perf_counter() - mark) * 1000
+        if scope is not None:
+            dense = [(c, s) for c, s in dense if c in scope.chunk_ids][: cfg.depth]
+            units = [c for c in units if c in scope.chunk_ids]
+            lexical = [(c, s) for c, s in lexical if c in scope.chunk_ids][: cfg.depth]
         mark = time.perf_counter()
         fused = _fuse(
             [

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     neighbours_source: Path | None = None
 
     k: int = Field(default=5, ge=1, le=50)
+    # Answer from one guide only (a top folder of the indexed pages, e.g. comprehend-security);
+    # unset: from every page. The app's "Search in" and `docqa ask --in` choose it too.
+    scope: str | None = None
     # Fusion weights, fitted on the tuning file (`docqa tune`); see docs/evaluation.md.
     # `docqa tune` (tuning file, MRR@10 0.949): whole-chunk vectors (Chroma) and a bonus for
     # naming the question's identifier add nothing beside sentence vectors and BM25.
@@ -94,7 +97,7 @@ class Settings(BaseSettings):
             f"embed_backend must be onnx, torch, onnx-int8 or package.module:Class, not {value!r}"
         )
 
-    @field_validator("neighbours_dir", "neighbours_source", "calibration", mode="before")
+    @field_validator("neighbours_dir", "neighbours_source", "calibration", "scope", mode="before")
     @classmethod
     def _blank_path(cls, value: Any) -> Any:
         """An empty value means unset."""

@@ -102,12 +102,12 @@ def _question(turn: Turn, settings: Settings) -> None:
         st.markdown(render.to_markdown(shown_question(turn.question, settings.max_question_chars)))
 
 
-def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int) -> Answer:
+def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int, scope: str) -> Answer:
     """Stream the model's words as plain text, then hand back the checked Answer."""
     done: list[Answer] = []
 
     def pieces() -> Iterator[str]:
-        for item in engine.stream(question, earlier, k):
+        for item in engine.stream(question, earlier, k, scope):
             if isinstance(item, Answer):
                 done.append(item)
             else:
@@ -129,11 +129,12 @@ def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
     with st.chat_message("assistant"):
         try:
             engine = widgets.engine(settings)
+            scope = sidebar.search_scope(settings)
             if llm:
-                answer = _llm_reply(engine, question, history(turns), k)
+                answer = _llm_reply(engine, question, history(turns), k, scope)
             else:
                 with st.spinner("Searching the pages…"):
-                    answer = engine.ask(question, history=history(turns), k=k)
+                    answer = engine.ask(question, history=history(turns), k=k, scope=scope)
         except DocqaError as exc:
             turn = Turn(question, error=widgets.error_message(exc))
         else:

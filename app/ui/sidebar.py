@@ -11,7 +11,8 @@ from docqa.errors import DocqaError
 from docqa.settings import Settings
 from ingest.store import IndexInfo, IndexStore
 
-K_KEY, MODE_KEY = "k", "answer_mode"
+K_KEY, MODE_KEY, SCOPE_KEY = "k", "answer_mode", "scope"
+ALL_GUIDES = "All guides"
 
 
 def answer_settings(settings: Settings) -> tuple[Settings, int]:
@@ -19,6 +20,27 @@ def answer_settings(settings: Settings) -> tuple[Settings, int]:
     mode = st.session_state.get(MODE_KEY, settings.answer_mode)
     k = int(st.session_state.get(K_KEY, settings.k))
     return settings.with_overrides(answer_mode=mode if settings.llm_model else "extractive"), k
+
+
+def search_scope(settings: Settings) -> str:
+    """The guide chosen under "Search in" ("" for every page)."""
+    chosen = st.session_state.get(SCOPE_KEY, settings.scope or ALL_GUIDES)
+    return "" if chosen == ALL_GUIDES else str(chosen)
+
+
+def _scope(settings: Settings) -> None:
+    """ "Search in": shown when the index holds several guides."""
+    try:
+        there = widgets.engine(answer_settings(settings)[0]).load().retriever.guides()
+    except DocqaError:
+        return  # the status box says what is wrong with the index
+    if len(there) < 2:
+        return
+    options = [ALL_GUIDES, *there]
+    start = options.index(settings.scope) if settings.scope in there else 0
+    st.selectbox(
+        "Search in", options, index=start, key=SCOPE_KEY, help="Answer from one guide only."
+    )
 
 
 def _status(settings: Settings) -> IndexInfo | None:
@@ -99,6 +121,7 @@ def render(settings: Settings) -> None:
         status_box = st.container()
         _rebuild(settings)
         st.subheader("Answers")
+        _scope(settings)
         _options(settings)
         with status_box:
             _status(settings)

@@ -22,6 +22,12 @@ from docqa.settings import Settings
     help="Earlier questions of the conversation (asked again first): a JSON list, or one per line.",
 )
 @click.option("--mode", type=click.Choice(["extractive", "llm"]), help="[DOCQA_ANSWER_MODE]")
+@click.option(
+    "--in",
+    "scope",
+    metavar="GUIDE",
+    help="Answer from this guide only: a top folder of the indexed pages [DOCQA_SCOPE].",
+)
 @output_options
 @click.pass_obj
 def ask(
@@ -30,6 +36,7 @@ def ask(
     k: int | None,
     history_file: Any,
     mode: str | None,
+    scope: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -39,7 +46,7 @@ def ask(
     if question is None:
         question = "" if sys.stdin.isatty() else sys.stdin.read()
     history = _read_history(history_file.read()) if history_file else []
-    settings = settings.with_overrides(k=k, answer_mode=mode)
+    settings = settings.with_overrides(k=k, answer_mode=mode, scope=scope)
     engine = Engine(settings)
     earlier: list[Any] = []
     for turn in history:  # as in the chat: each earlier question sees the ones before

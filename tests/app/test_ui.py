@@ -76,9 +76,11 @@ def test_follow_up_passes_earlier_questions(app_settings, monkeypatch: pytest.Mo
     seen: list[list[str]] = []
     original = Engine.ask
 
-    def spy(self: Engine, question: str, history: Any = (), k: int | None = None) -> Any:
+    def spy(
+        self: Engine, question: str, history: Any = (), k: int | None = None, scope: Any = None
+    ) -> Any:
         seen.append(list(history))
-        return original(self, question, history, k)
+        return original(self, question, history, k, scope)
 
     monkeypatch.setattr(Engine, "ask", spy)
     at = ask(ask(start(), QUESTION), "and custom models?")

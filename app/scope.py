@@ -1,0 +1,62 @@
+"""Searching one guide of a larger index: the pages under one folder of the corpus (a guide,
+e.g. `comprehend-security`), chosen in the app ("Search in"), with `docqa ask --in`, or with
+DOCQA_SCOPE."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from docqa.errors import DocqaError
+from ingest.models import Chunk
+
+Vector = np.ndarray[Any, np.dtype[np.float32]]
+
+
+class ScopeError(DocqaError):
+    """The guide asked for is not in the index."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The chunks of one guide, and which rows of the build's answer units are theirs."""
+
+    guide: str
+    chunk_ids: frozenset[str]
+    unit_rows: np.ndarray[Any, np.dtype[np.bool_]]
+
+    def sims(self, sims: Vector) -> Vector:
+        """Unit similarities with every unit outside the guide set to -1 (never near)."""
+        return np.where(self.unit_rows, sims, np.float32(-1.0)).astype(np.float32)
+
+
+def guide_of(page_id: str) -> str | None:
+    """The folder a page sits in ("comprehend-security/kms-in-comprehend"), if any."""
+    return page_id.split("/", 1)[0] if "/" in page_id else None
+
+
+def guides(chunks: Mapping[str, Chunk]) -> list[str]:
+    """The guides (top folders of pages) an index holds, in order."""
+    return sorted({g for c in chunks.values() if (g := guide_of(c.page_id))})
+
+
+def scope_of(
+    guide: str, chunks: Mapping[str, Chunk], rows: Mapping[str, Sequence[int]], n_units: int
+) -> Scope:
+    """The scope of one guide; ScopeError, naming the guides there are, when it has no page."""
+    ids = frozenset(cid for cid, c in chunks.items() if guide_of(c.page_id) == guide)
+    if not ids:
+        there = guides(chunks)
+        held = (
+            f"Its guides: {', '.join(there)}."
+            if there
+            else "Its pages are not in guide folders: search all of them (unset DOCQA_SCOPE)."
+        )
+        raise ScopeError(f"The index holds no guide '{guide}'. {held}")
+    unit_rows = np.zeros(n_units, dtype=np.bool_)
+    for cid in ids:
+        unit_rows[list(rows.get(cid, ()))] = True
+    return Scope(guide, ids, unit_rows)
