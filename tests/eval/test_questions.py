@@ -1,18 +1,28 @@
 """Validate the tuning questions in eval/tune.jsonl (never the frozen test file)."""
 
-# Only the standard library and pytest: this does not depend on the docqa package. The
+# Only the standard library, pytest and tests/support: this does not depend on the docqa package. The
 # corpus folder is DOCQA_CORPUS_SOURCE when set, else the shared corpus beside the repo.
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.questions import (
+    COPY_NGRAM,
+    IDENT_RE,
+    MARKUP_CHARS,
+    QUOTED_RE,
+    WORD_RE,
+    ngrams,
+    normalise,
+    plain,
+)
 
 QUESTIONS_PATH = Path(__file__).resolve().parents[2] / "eval" / "tune.jsonl"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "comprehend-security"
@@ -55,34 +65,6 @@ MIN_IDENTIFIER = 8
 MIN_MULTI_PAGE = 5
 MAX_FACTS = 4
 MAX_FACT_WORDS = 6
-# A question sharing this many consecutive words with a page is treated as copied.
-COPY_NGRAM = 8
-
-_ESCAPE_RE = re.compile(r"\\(.)")
-_WS_RE = re.compile(r"\s+")
-_MARKUP_CHARS = ("`", "[", "]")
-_WORD_RE = re.compile(r"[a-z0-9]+(?:[-':.][a-z0-9]+)*")
-_QUOTED_RE = re.compile(r"`[^`]*`")
-_IDENT_RE = re.compile(r"\b(?:[a-z0-9]+:[A-Za-z][A-Za-z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
-
-
-def ngrams(words: list[str], n: int = COPY_NGRAM) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def normalise(text: str) -> str:
-    """Drop Markdown backslash escapes, lowercase and collapse whitespace."""
-    return _WS_RE.sub(" ", _ESCAPE_RE.sub(r"\1", text).lower()).strip()
-
-
-def strip_markup(text: str) -> str:
-    """Remove backticks and ``*`` emphasis from already normalised text."""
-    return _WS_RE.sub(" ", text.replace("`", "").replace("*", "")).strip()
-
-
-def plain(fact: str) -> str:
-    """A fact as the metric compares it: normalised, without markup."""
-    return strip_markup(normalise(fact))
 
 
 def load_questions() -> list[Row]:
@@ -199,7 +181,7 @@ def test_fact_shape(questions: list[Row]) -> None:
                 problems.append(f"{q['id']}: fact {fact!r} must be trimmed and single-spaced")
             if len(fact.split()) > MAX_FACT_WORDS:
                 problems.append(f"{q['id']}: fact {fact!r} longer than {MAX_FACT_WORDS} words")
-            if any(ch in fact for ch in _MARKUP_CHARS):
+            if any(ch in fact for ch in MARKUP_CHARS):
                 problems.append(f"{q['id']}: fact {fact!r} contains Markdown syntax")
     assert not problems, "\n".join(problems)
 
@@ -240,7 +222,7 @@ def test_identifiers_exist_in_corpus(questions: list[Row], corpus: dict[str, str
     text = " ".join(corpus.values())
     problems = []
     for q in (q for q in questions if q["kind"] == "identifier"):
-        idents = _IDENT_RE.findall(q["question"])
+        idents = IDENT_RE.findall(q["question"])
         if not idents:
             problems.append(f"{q['id']}: identifier question names no identifier")
         for ident in idents:
@@ -252,13 +234,13 @@ def test_identifiers_exist_in_corpus(questions: list[Row], corpus: dict[str, str
 def test_questions_not_copied_from_pages(questions: list[Row], corpus: dict[str, str]) -> None:
     page_grams: set[tuple[str, ...]] = set()
     for text in corpus.values():
-        page_grams |= ngrams(_WORD_RE.findall(text))
+        page_grams |= ngrams(WORD_RE.findall(text))
     problems = []
     for q in questions:
         for text in [q["question"], *q.get("history", [])]:
             # A log line or error pasted in backticks is quoted, not the user's wording.
-            own = _QUOTED_RE.sub(" ", text)
-            if ngrams(_WORD_RE.findall(normalise(own))) & page_grams:
+            own = QUOTED_RE.sub(" ", text)
+            if ngrams(WORD_RE.findall(normalise(own))) & page_grams:
                 problems.append(f"{q['id']}: shares {COPY_NGRAM}+ consecutive words with a page")
                 break
     assert not problems, "\n".join(problems)
