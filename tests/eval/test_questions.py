@@ -1,7 +1,8 @@
 """Validate the tuning questions in eval/tune.jsonl (never the frozen test file)."""
 
-# Only the standard library, pytest and tests/support: this does not depend on the docqa package. The
-# corpus folder is DOCQA_CORPUS_SOURCE when set, else the shared corpus beside the repo.
+# Only the standard library, pytest and tests/support: this does not depend on the docqa
+# package. The corpus folder is DOCQA_CORPUS_SOURCE when set, else the shared corpus beside
+# the repo.
 
 from __future__ import annotations
 
