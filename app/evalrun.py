@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.serve import child_env
+from docqa.errors import DocqaError
 from docqa.progress import Step
 from eval.results import latest_run, list_runs
 
@@ -83,6 +84,10 @@ def _tail(path: Path, size: int = 4000) -> str:
         return handle.read().decode("utf-8", errors="replace")
 
 
+class EvalStartError(DocqaError):
+    """The evaluation's child process could not be started (no docqa on PATH, no memory)."""
+
+
 def run_eval(
     settings: Settings,
     on_progress: Callable[[EvalProgress], None],
@@ -95,14 +100,17 @@ def run_eval(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="docqa-eval-") as tmp:
         log = Path(tmp) / "eval.log"
-        with log.open("ab") as out:
-            child = subprocess.Popen(
-                eval_command(runs_dir),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=child_env(settings),
-            )
+        try:
+            with log.open("ab") as out:
+                child = subprocess.Popen(
+                    eval_command(runs_dir),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=child_env(settings),
+                )
+        except OSError as exc:
+            raise EvalStartError(f"`docqa eval` could not start: {exc}") from exc
         try:
             while child.poll() is None:
                 on_progress(parse_progress(_tail(log), time.perf_counter() - start))

@@ -9,6 +9,7 @@ import streamlit as st
 from app import evalrun
 from app.render import escape, plain
 from app.ui import widgets
+from docqa.errors import DocqaError
 from docqa.settings import Settings
 from eval import results
 
@@ -26,7 +27,7 @@ def _run_new(settings: Settings) -> None:
 
         try:
             outcome = evalrun.run_eval(settings, progress)
-        except OSError as exc:
+        except DocqaError as exc:
             box.update(label="The evaluation could not start", state="error")
             widgets.show_error(exc)
             return

@@ -9,6 +9,7 @@ import pytest
 
 from app import evalrun
 from app.evalrun import EvalProgress, log_tail, parse_progress, run_eval
+from docqa.errors import DocqaError
 from docqa.progress import Step
 
 WRITER = Path(__file__).with_name("conftest.py")
@@ -89,3 +90,13 @@ def test_a_failed_run_has_no_folder(settings, monkeypatch: pytest.MonkeyPatch) -
 def test_the_real_command_line() -> None:
     command = evalrun.eval_command(Path("runs"))
     assert command[1:] == ["-m", "docqa", "eval", "--out", "runs", "--progress", "jsonl"]
+
+
+def test_a_child_that_cannot_start_is_a_user_error(
+    settings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    missing = "/nonexistent/docqa-not-installed"
+    monkeypatch.setattr(evalrun, "eval_command", lambda out: [missing, "eval"])
+    with pytest.raises(evalrun.EvalStartError, match="could not start") as caught:
+        run_eval(settings, lambda step: None, poll=0.05)
+    assert isinstance(caught.value, DocqaError)
