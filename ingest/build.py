@@ -59,14 +59,12 @@ class OpenedBuild:
     lexical: LexicalIndex
     units: UnitIndex
     idf: dict[str, float]
+    opener: Callable[[], Collection] = field(repr=False, compare=False)
     neighbours: Neighbours | None = None
-    opener: Callable[[], Collection] | None = field(default=None, repr=False, compare=False)
 
     @property
     def collection(self) -> Collection:
         """The build's Chroma collection, opened once."""
-        if self.opener is None:
-            raise ValueError("this build was opened without its collection")
         return self.opener()
 
 
@@ -124,7 +122,7 @@ def open_build(settings: Settings, store: IndexStore, encode: Encode) -> OpenedB
         return _open_from_chroma(settings, store, encode)
     neighbours = _neighbours(settings, info, chunks, folder, encode)
     return OpenedBuild(
-        info, {c.id: c for c in chunks}, LexicalIndex.load(folder), units, idf, neighbours, opener
+        info, {c.id: c for c in chunks}, LexicalIndex.load(folder), units, idf, opener, neighbours
     )
 
 
@@ -143,7 +141,7 @@ def _open_from_chroma(settings: Settings, store: IndexStore, encode: Encode) -> 
     neighbours = _neighbours(settings, info, chunks, folder, encode)
     idf = idf_table(c.lexical_text for c in chunks)
     chunk_map = {c.id: c for c in chunks}
-    return OpenedBuild(info, chunk_map, lexical, units, idf, neighbours, lambda: collection)
+    return OpenedBuild(info, chunk_map, lexical, units, idf, lambda: collection, neighbours)
 
 
 def _neighbours(

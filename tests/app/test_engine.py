@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.engine import REFUSAL
-from app.models import Answer
 from app.question import EmptyQuestionError
+from tests.support.answers import unquoted
 
 pytestmark = pytest.mark.slow
 
@@ -83,18 +83,6 @@ def always_answer(real_index, real_embedder):  # type: ignore[no-untyped-def]
     always = RefusalModel(("similarity",), (1.0,), 0.0, (0.0,), (1.0,), -1.0, -2.0)
     engine.calibration = Calibration(always, always)
     return engine
-
-
-def unquoted(answer: Answer) -> list[str]:
-    """Pieces of the answer that the passage of the source they cite does not hold."""
-    passages = {c.n: c.passage for c in answer.citations}
-    parts = re.split(r"\[(\d+)\]", answer.text)
-    bad = [
-        text.strip()
-        for text, n in zip(parts[0::2], parts[1::2], strict=False)
-        if text.strip() and text.strip() not in passages.get(int(n), "")
-    ]
-    return [*bad, parts[-1].strip()] if parts[-1].strip() or len(parts) < 3 else bad
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from app.engine import REFUSAL, Engine
 from app.models import Answer
 from app.question import EmptyQuestionError
 from eval.questions import TUNE_QUESTIONS, load_questions
+from tests.support.answers import unquoted
 from tests.support.embedders import FAKE, FakeEmbedder
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -62,16 +63,7 @@ def ungrounded(answer: Answer) -> list[str]:
     """Sentences of the answer that no cited passage holds (empty when all are quoted)."""
     if answer.refused:
         return [] if answer.text == REFUSAL and not answer.citations else [answer.text]
-    passages = {c.n: c.passage for c in answer.citations}
-    parts = re.split(r"\[(\d+)\]", answer.text)
-    bad = [
-        text.strip()
-        for text, n in zip(parts[0::2], parts[1::2], strict=False)
-        if text.strip() and text.strip() not in passages.get(int(n), "")
-    ]
-    if parts[-1].strip() or len(parts) < 3:
-        bad.append(f"uncited: {parts[-1][:80]}")
-    return bad
+    return unquoted(answer)
 
 
 @pytest.fixture(scope="module")
