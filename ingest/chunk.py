@@ -9,7 +9,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.fences import fence_of
 from ingest.models import Chunk, Page, Section
 
-CHUNKER_VERSION = "2"
+# 3: a chunk's vector is made from its answer units (ingest/units.chunk_vectors)
+CHUNKER_VERSION = "3"
 
 
 def _blocks(text: str) -> Iterator[tuple[str, str]]:

@@ -31,7 +31,7 @@ from ingest.plan import Plan, corpus_checksum, plan
 from ingest.sources import PageFile, Scan, decode, scan
 from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, IndexStore
 from ingest.transfer import copy_chunks
-from ingest.units import UnitIndex, build_units
+from ingest.units import Known, UnitIndex, build_units, chunk_vectors
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -162,8 +162,10 @@ class Ingest:
             old = self.store.open(current.build_id)
             copied = self._copy(old, collection, the_plan.unchanged)
             chunks = self._kept(current, old, the_plan.unchanged)
+        previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
+        known: Known = previous.reusable() if previous is not None else {}
         todo = [f for f in found.files if f.source.id not in set(the_plan.unchanged)]
-        embedded = self._embed_pages(collection, todo, report, chunks)
+        embedded, new_units = self._embed_pages(collection, todo, report, chunks, known)
         files = {f.source.id: f.sha256 for f in found.files}
         info = IndexInfo(
             build_id=build_id,
@@ -180,8 +182,8 @@ class Ingest:
         )
         self.progress("lexical index", 0, 1)
         stored = sorted(chunks, key=lambda c: c.id)  # as they passed: nothing read back
-        previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
-        units, new_units = build_units(stored, self._encode, previous, self.progress)
+        units, more = build_units(stored, self._encode, progress=self.progress, known=known)
+        new_units += more  # those of unchanged pages that the previous build lacked
         folder = self.store.lexical_dir(build_id)
         write_extras(folder, info, stored, units)
         neighbours, new_headings = self._neighbours(stored, found)
@@ -230,12 +232,18 @@ class Ingest:
         return [c for c in saved or read_chunks(old) if c.page_id in pages]
 
     def _embed_pages(
-        self, collection: Collection, todo: list[PageFile], report: IngestReport, out: list[Chunk]
-    ) -> int:
+        self,
+        collection: Collection,
+        todo: list[PageFile],
+        report: IngestReport,
+        out: list[Chunk],
+        known: Known,
+    ) -> tuple[int, int]:
         """Parse, chunk, embed and write pages, a group at a time; the chunks are added to
-        `out` (their text only: the vectors are written and let go)."""
+        `out` (their text only), their units' vectors to `known`. Says how many chunks were
+        written and how many unit texts embedded."""
         pending: list[Chunk] = []
-        written = 0
+        written = embedded = 0
         for n, page_file in enumerate(todo, 1):
             text, _ = decode(page_file.source.path.read_bytes())
             page = parse(text, page_file.source.id, page_file.source.url, page_file.sha256)
@@ -243,16 +251,19 @@ class Ingest:
                 report.warnings.append(f"{page_file.source.id}: no heading; title from file name")
             pending.extend(self.chunker.chunk(page))
             if len(pending) >= GROUP_CHUNKS or n == len(todo):
-                written += self._write(collection, pending)
+                embedded += self._write(collection, pending, known)
+                written += len(pending)
                 out.extend(pending)
                 pending = []
                 self.progress("embedding pages", n, len(todo))
-        return written
+        return written, embedded
 
-    def _write(self, collection: Collection, chunks: list[Chunk]) -> int:
+    def _write(self, collection: Collection, chunks: list[Chunk], known: Known) -> int:
+        """Embed the chunks' units and write the chunks with vectors made from them; says how
+        many unit texts were embedded."""
         if not chunks:
             return 0
-        vectors = self.embedder.encode([c.embed_text for c in chunks])
+        vectors, embedded = chunk_vectors(chunks, known, self._encode)
         limit = self.store.max_batch(collection)
         for part in _batches(len(chunks), limit):
             group = chunks[part]
@@ -263,7 +274,7 @@ class Ingest:
                 documents=[c.text for c in group],
                 metadatas=metadatas,
             )
-        return len(chunks)
+        return embedded
 
 
 def run_ingest(

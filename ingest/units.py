@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,17 +142,42 @@ class UnitIndex:
         return dict(zip(embed_texts(self.units), self.vectors, strict=True))
 
 
+Known = MutableMapping[str, np.ndarray[Any, np.dtype[np.float32]]]
+
+
 def build_units(
     chunks: Iterable[Chunk],
     encode: Encode,
     previous: UnitIndex | None = None,
     progress: Progress | None = None,
     batch: int = 256,
+    known: Known | None = None,
 ) -> tuple[UnitIndex, int]:
-    """Units of the chunks with their vectors; units whose text an earlier build already
-    embedded are not embedded again. Also says how many were embedded."""
+    """Units of the chunks with their vectors; units whose text an earlier build (or `known`,
+    embedding text -> vector) already holds are not embedded again. Also says how many were
+    embedded."""
     units = [u for chunk in chunks for u in chunk_units(chunk)]
     texts = embed_texts(units)
-    known = previous.reusable() if previous is not None else {}
-    embedded = fill(texts, known, encode, "embedding sentences", progress, batch)
-    return UnitIndex(tuple(units), stack([known[t] for t in texts])), embedded
+    table: Known = {**(previous.reusable() if previous is not None else {}), **(known or {})}
+    embedded = fill(texts, table, encode, "embedding sentences", progress, batch)
+    return UnitIndex(tuple(units), stack([table[t] for t in texts])), embedded
+
+
+def chunk_vectors(
+    chunks: Sequence[Chunk], known: Known, encode: Encode, batch: int = 256
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], int]:
+    """A vector per chunk, made from its answer units instead of a second pass of the model
+    over its text: the mean of its units' vectors (its heading path aside, unless that is all
+    it has), unit length. Units missing from `known` are embedded into it; also says how many.
+
+    The model reads at most 256 tokens of a text, so this mean also covers a chunk's tail.
+    Retrieval ranks chunks by their best unit and BM25; these vectors serve the optional
+    dense ranking and whoever reads the Chroma collection."""
+    per_chunk = [embed_texts(chunk_units(chunk)) for chunk in chunks]
+    embedded = fill((t for texts in per_chunk for t in texts), known, encode, "", None, batch)
+    rows = []
+    for texts in per_chunk:
+        body = texts[1:] or texts  # the first is the heading path
+        mean = np.mean([known[t] for t in body], axis=0)
+        rows.append((mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32))
+    return stack(rows), embedded

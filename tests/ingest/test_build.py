@@ -16,7 +16,7 @@ from ingest.models import IngestReport
 from ingest.neighbours import FILE, Neighbours
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
-from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, embed_texts
+from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, chunk_vectors, embed_texts
 from tests.support.embedders import FakeEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -89,6 +89,24 @@ def test_ingest_saves_units_beside_the_build(settings: Settings, fixture_pages: 
     assert np.allclose(units.vectors, FakeEmbedder().encode(texts), atol=1e-6)
 
 
+def test_chunk_vectors_in_chroma_are_made_from_the_units(
+    settings: Settings, fixture_pages: Path
+) -> None:
+    _, model = ingest(settings, fixture_pages)
+    units = UnitIndex.load(build_folder(settings))
+    assert units is not None
+    build, _ = opened(settings)
+    chunk_texts = {c.embed_text for c in build.chunks.values()}
+    assert not chunk_texts & set(model.texts)  # the model never reads a whole chunk
+    got = build.collection.get(include=["embeddings"])
+    stored = dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+    chunks = [build.chunks[cid] for cid in sorted(stored)]
+    known = dict(zip(embed_texts(units.units), units.vectors, strict=True))
+    expected, embedded = chunk_vectors(chunks, known, model.encode)
+    assert embedded == 0 and len(chunks) == len(build.chunks) > 1
+    assert np.allclose(np.vstack([stored[c.id] for c in chunks]), expected, atol=1e-6)
+
+
 def test_open_build_reads_chunks_bm25_and_units(settings: Settings, fixture_pages: Path) -> None:
     report, _ = ingest(settings, fixture_pages)
     build, model = opened(settings)
@@ -127,8 +145,7 @@ def test_editing_one_page_embeds_only_its_units(settings: Settings, corpus: Path
     build, _ = opened(settings)
     page_units = [u for u in build.units.units if u.chunk_id.startswith("kms-in-comprehend::")]
     page_texts = set(embed_texts(page_units))
-    page_chunks = {c.embed_text for c in build.chunks.values() if c.page_id == page.stem}
-    assert set(model.texts) <= page_texts | page_chunks
+    assert set(model.texts) <= page_texts
     assert 0 < report.embedded_units <= len(page_texts) < first.embedded_units
 
 

@@ -20,6 +20,7 @@ from ingest.units import (
     UnitIndex,
     build_units,
     chunk_units,
+    chunk_vectors,
     embed_texts,
     split_units,
 )
@@ -222,3 +223,31 @@ def test_build_units_without_chunks_calls_no_model() -> None:
     index, count = build_units([], encode)
     assert (len(index.units), index.vectors.shape[0], count) == (0, 0, 0)
     assert encode.calls == []
+
+
+def test_chunk_vector_is_the_unit_mean_of_its_units_without_the_heading() -> None:
+    encode = CountingEncode()
+    chunk = make_chunk("g::1", "Wind the spring. Set the dial.")
+    known: dict[str, Vectors] = {}
+    vectors, count = chunk_vectors([chunk], known, encode)
+    texts = embed_texts(chunk_units(chunk))
+    body = encode.model.encode(texts[1:])  # the first text is the heading path
+    expected = body.mean(axis=0) / np.linalg.norm(body.mean(axis=0))
+    assert count == len(texts) == 3 and set(known) == set(texts)
+    assert np.allclose(vectors[0], expected, atol=1e-6)
+    assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5
+    heading = encode.model.encode(texts[:1])[0]
+    assert not np.allclose(vectors[0], heading / np.linalg.norm(heading), atol=1e-3)
+
+
+def test_chunk_vectors_reuse_known_units_and_a_bare_heading_stands_for_itself() -> None:
+    encode = CountingEncode()
+    kept = make_chunk("g::1", "Nothing changes here.")
+    known: dict[str, Vectors] = {}
+    chunk_vectors([kept], known, encode)
+    bare = make_chunk("g::2", "", ("Gadgets", "Empty"))
+    vectors, count = chunk_vectors([kept, bare], known, CountingEncode())
+    assert count == 1  # only the bare chunk's heading path is new
+    heading = known[embed_texts(chunk_units(bare))[0]]
+    assert np.allclose(vectors[1], heading / np.linalg.norm(heading), atol=1e-6)
+    assert chunk_vectors([], {}, encode)[0].shape[0] == 0
