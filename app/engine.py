@@ -123,7 +123,7 @@ class Engine:
         build = open_build(self.settings, self.store, lambda texts: self.embedder.encode(texts))
         lexicon = Lexicon(build.idf)
         retriever = Retriever(build, self.fusion)
-        return Loaded(build, retriever, lexicon, build.units.rows_by_chunk())
+        return Loaded(build, retriever, lexicon, retriever.rows)
 
     def query(
         self, question: str, chat: Conversation, loaded: Loaded, scope: Scope | None = None

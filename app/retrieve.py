@@ -80,7 +80,7 @@ class Retriever:
         self.config = config or FusionConfig()
         self.chunks = build.chunks
         rows = build.units.rows_by_chunk()
-        self._rows = rows
+        self.rows = rows  # chunk id -> its units' rows, in reading order
         self._unit_chunks = list(rows)
         self._starts = np.array([r[0] for r in rows.values()], dtype=np.int64)
         self._scopes: dict[str, Scope] = {}
@@ -95,7 +95,7 @@ class Retriever:
             return None
         if guide not in self._scopes:
             units = len(self.build.units.units)
-            self._scopes[guide] = scope_of(guide, self.chunks, self._rows, units)
+            self._scopes[guide] = scope_of(guide, self.chunks, self.rows, units)
         return self._scopes[guide]
 
     def unit_sims(self, vector: Vector, scope: Scope | None = None) -> Vector:

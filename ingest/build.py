@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 
 from ingest.buildinfo import IndexInfo
 from ingest.lexical import LexicalIndex, idf_table
@@ -86,8 +87,8 @@ def saved_chunks(folder: Path) -> list[Chunk] | None:
     """The chunks saved beside a build, or None when it has no complete extras."""
     if not (folder / INFO_FILE).is_file():
         return None
-    with (folder / CHUNKS_FILE).open(encoding="utf-8") as lines:
-        return [Chunk.from_stored(*json.loads(line)) for line in lines]
+    with (folder / CHUNKS_FILE).open("rb") as lines:
+        return [Chunk.from_stored(*orjson.loads(line)) for line in lines]
 
 
 def _saved_info(folder: Path) -> tuple[IndexInfo, dict[str, float]] | None:

@@ -184,6 +184,7 @@ class Ingest:
         stored = sorted(chunks, key=lambda c: c.id)  # as they passed: nothing read back
         units, more = build_units(stored, self._encode, progress=self.progress, known=known)
         new_units += more  # those of unchanged pages that the previous build lacked
+        known.clear()  # every vector is in `units` now: let the table go before BM25 is made
         folder = self.store.lexical_dir(build_id)
         write_extras(folder, info, stored, units)
         neighbours, new_headings = self._neighbours(stored, found)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from docqa.progress import Progress
 from ingest.fences import code_blocks
@@ -20,7 +21,8 @@ from ingest.models import Chunk, Unit
 from ingest.vectors import Encode, fill, stack
 
 UNITS_VERSION = "4"
-VECTORS, RECORDS = "units.npz", "units.json"
+VECTORS, RECORDS = "units.npy", "units.json"
+OLD_VECTORS = "units.npz"  # what builds before the memory-mapped file saved
 LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
 EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
@@ -117,23 +119,32 @@ class UnitIndex:
         os.replace(part, folder / RECORDS)
         part = folder / f"{VECTORS}.part"
         with part.open("wb") as out:
-            np.savez(out, vectors=self.vectors.astype(np.float32))
+            np.save(out, np.ascontiguousarray(self.vectors, dtype=np.float32))
         os.replace(part, folder / VECTORS)
 
     @classmethod
     def load(cls, folder: Path) -> UnitIndex | None:
-        """The saved units, or None when the folder has none (or an older version)."""
+        """The saved units, or None when the folder has none (or an older version). The
+        vectors are memory-mapped, not read: a build of whole guides holds 160 MB of them,
+        which the first question pages in from the file."""
         records, vectors = folder / RECORDS, folder / VECTORS
-        if not records.is_file() or not vectors.is_file():
+        old = folder / OLD_VECTORS
+        if not records.is_file() or not (vectors.is_file() or old.is_file()):
             return None
         try:
-            data = json.loads(records.read_text(encoding="utf-8"))
+            data = orjson.loads(records.read_bytes())
             if data.get("version") != UNITS_VERSION:
                 return None
-            units = tuple(Unit.from_record(r) for r in data["units"])
-            with np.load(vectors, allow_pickle=False) as saved:
-                matrix = np.asarray(saved["vectors"], dtype=np.float32)
+            units = tuple(map(Unit.from_record, data["units"]))
+            if vectors.is_file():
+                matrix = np.load(vectors, mmap_mode="r", allow_pickle=False)
+            else:
+                with np.load(old, allow_pickle=False) as saved:
+                    matrix = np.asarray(saved["vectors"], dtype=np.float32)
+            if matrix.dtype != np.float32 or matrix.ndim != 2:
+                return None
         except (OSError, ValueError, KeyError, IndexError, TypeError):  # damaged: made anew
+            # (orjson.JSONDecodeError is a ValueError)
             return None
         return cls(units, matrix) if len(units) == len(matrix) else None
 

@@ -15,6 +15,7 @@ from ingest.models import Chunk, Unit
 from ingest.parse import parse
 from ingest.units import (
     LIST_ITEM_CHARS,
+    OLD_VECTORS,
     RECORDS,
     VECTORS,
     UnitIndex,
@@ -251,3 +252,20 @@ def test_chunk_vectors_reuse_known_units_and_a_bare_heading_stands_for_itself() 
     heading = known[embed_texts(chunk_units(bare))[0]]
     assert np.allclose(vectors[1], heading / np.linalg.norm(heading), atol=1e-6)
     assert chunk_vectors([], {}, encode)[0].shape[0] == 0
+
+
+def test_units_saved_by_an_older_build_still_load(tmp_path: Path) -> None:
+    index = sample_index()
+    index.save(tmp_path)
+    np.savez(tmp_path / OLD_VECTORS, vectors=np.load(tmp_path / VECTORS))
+    (tmp_path / VECTORS).unlink()
+    loaded = UnitIndex.load(tmp_path)
+    assert loaded is not None and loaded.units == index.units
+    assert np.array_equal(loaded.vectors, index.vectors)
+
+
+def test_damaged_unit_vectors_are_not_loaded(tmp_path: Path) -> None:
+    sample_index().save(tmp_path)
+    data = (tmp_path / VECTORS).read_bytes()
+    (tmp_path / VECTORS).write_bytes(data[: len(data) - 8])  # cut short
+    assert UnitIndex.load(tmp_path) is None
