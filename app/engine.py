@@ -24,7 +24,14 @@ from app.llm import (
 from app.models import Answer, Citation, Hit
 from app.question import Conversation, clean_question, conversation, is_short, leans_back
 from app.reader import ReaderConfig, Reading, candidates, select
-from app.refusal import DEFAULT_CALIBRATION, Calibration, Evidence, gather, reasons
+from app.refusal import (
+    DEFAULT_CALIBRATION,
+    Calibration,
+    Evidence,
+    gather,
+    has_neighbours,
+    reasons,
+)
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from app.scope import Scope
 from ingest.build import OpenedBuild, open_build
@@ -148,7 +155,7 @@ class Engine:
     def answerable(self, query: Query, sims: Vector, loaded: Loaded) -> bool:
         """Whether the refusal model would let the pages answer this reading."""
         evidence = self.evidence(query, sims, loaded)
-        return self.calibration.model(loaded.build.neighbours is not None).answers(evidence)
+        return self.calibration.model(has_neighbours(loaded.build.neighbours)).answers(evidence)
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
@@ -232,7 +239,7 @@ class Engine:
         )  # fmt: skip
         chosen = select(candidates(hits, reading, loaded.rows), reading)
         evidence = self.evidence(query, found.unit_sims, loaded)
-        model = self.calibration.model(build.neighbours is not None)
+        model = self.calibration.model(has_neighbours(build.neighbours))
         signals = {
             "p_answerable": model.probability(evidence),
             **dict(zip(model.features, evidence.values(model.features), strict=True)),

@@ -50,6 +50,13 @@ class Evidence:
         return [float(getattr(self, name)) for name in names]
 
 
+def has_neighbours(neighbours: Neighbours | None) -> bool:
+    """Whether there are neighbouring pages to compare with: none may be set, or every one
+    of them may be indexed (a build of whole guides), and then the model without them
+    decides."""
+    return neighbours is not None and len(neighbours.headings) > 0
+
+
 def gather(
     words: Sequence[str],
     sims: Vector,

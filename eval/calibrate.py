@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.lexicon import words_of
-from app.refusal import Calibration, Evidence, RefusalModel, gather
+from app.refusal import Calibration, Evidence, RefusalModel, gather, has_neighbours
 from docqa.progress import Progress
 from eval.pseudo import (
     Pseudo,
@@ -155,7 +155,7 @@ def calibrate(
     models = {"without_neighbours": fit(evidence, labels, WITHOUT, kinds)}
     models["with_neighbours"] = (
         fit(evidence, labels, WITH, kinds)
-        if neighbours is not None
+        if has_neighbours(neighbours)
         else models["without_neighbours"]
     )
     about = {

@@ -16,6 +16,7 @@ from app.refusal import (
     Evidence,
     RefusalModel,
     gather,
+    has_neighbours,
     reasons,
 )
 from ingest.models import Unit
@@ -138,3 +139,22 @@ def test_the_shipped_models_decide_the_way_the_evidence_points(neighbours: bool)
         assert model.probability(Evidence(0.45, 0.4, 0.7)) < p, "a neighbour matches better"
     floor = Evidence(model.min_similarity - 0.01, 1.0, worse)
     assert not model.answers(floor), "below the similarity floor nothing is answered"
+
+
+def test_neighbours_that_are_all_indexed_leave_the_model_without_them(
+    settings, fixture_pages: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A build of whole guides indexes every neighbouring page: with none left to compare
+    with, the model fitted without neighbours decides (a margin of 0 is not evidence)."""
+    from app.engine import Engine
+    from ingest.embed import load_embedder
+    from ingest.pipeline import run_ingest
+
+    both = settings.model_copy(update={"neighbours_dir": fixture_pages})
+    run_ingest(both, lambda: load_embedder(both), fixture_pages)
+    engine = Engine(both)
+    build = engine.load().build
+    assert build.neighbours is not None and not has_neighbours(build.neighbours)
+    answer = engine.ask("How are widgets encrypted at rest?")
+    assert "neighbour_margin" not in answer.signals and "similarity" in answer.signals
+    assert has_neighbours(Neighbours(("a",), ("A > B",), np.ones((1, 3), np.float32)))
