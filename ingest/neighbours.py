@@ -99,7 +99,7 @@ def neighbour_headings(
             continue
         text, _ = decode(page_file.source.path.read_bytes())
         pages += 1
-        for section in parse(text, page_id, "").sections:
+        for section in parse(text, page_id, "", body=False).sections:
             heading = HEADING_JOIN.join(section.path)
             if heading and heading not in indexed.headings:
                 out[(page_id, heading)] = None

@@ -114,3 +114,27 @@ def test_code_spans_keep_their_asterisks_and_backslashes() -> None:
     assert clean_line(line, []) == (
         r'The resource is always `"*"`. Use bold here, `Start*` and `c:\folder`, not Start*.'
     )
+
+
+def headings(text: str, page_id: str, body: bool) -> list[tuple[str, tuple[str, ...], int]]:
+    return [(s.anchor, s.path, s.level) for s in parse(text, page_id, "", body=body).sections]
+
+
+def test_headings_only_keeps_exactly_the_sections_of_a_full_parse() -> None:
+    text = (
+        "# Gadgets<a name=\"gadgets\"></a>\n\nIntro \\(with escapes\\).\n\n"
+        "## Only an image<a name=\"img\"></a>\n\n![A picture](pic.png)\n<a name=\"x\"></a>\n\n"
+        "## Code only\n\n```\nspin --fast\n```\n\n### Deeper\n\nWords [here](other.md).\n"
+    )
+    assert headings(text, "gadgets", body=False) == headings(text, "gadgets", body=True)
+    paths = [p for _, p, _ in headings(text, "gadgets", body=False)]
+    assert ("Gadgets", "Only an image") not in paths  # blank once cleaned: dropped in both
+    assert ("Gadgets", "Code only", "Deeper") in paths
+
+
+def test_headings_only_matches_a_full_parse_on_every_guide_page(aws_guides: Path) -> None:
+    files = sorted(aws_guides.rglob("*.md"))
+    assert len(files) > 1000
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert headings(text, path.stem, False) == headings(text, path.stem, True), path
