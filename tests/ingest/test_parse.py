@@ -122,8 +122,8 @@ def headings(text: str, page_id: str, body: bool) -> list[tuple[str, tuple[str, 
 
 def test_headings_only_keeps_exactly_the_sections_of_a_full_parse() -> None:
     text = (
-        "# Gadgets<a name=\"gadgets\"></a>\n\nIntro \\(with escapes\\).\n\n"
-        "## Only an image<a name=\"img\"></a>\n\n![A picture](pic.png)\n<a name=\"x\"></a>\n\n"
+        '# Gadgets<a name="gadgets"></a>\n\nIntro \\(with escapes\\).\n\n'
+        '## Only an image<a name="img"></a>\n\n![A picture](pic.png)\n<a name="x"></a>\n\n'
         "## Code only\n\n```\nspin --fast\n```\n\n### Deeper\n\nWords [here](other.md).\n"
     )
     assert headings(text, "gadgets", body=False) == headings(text, "gadgets", body=True)
