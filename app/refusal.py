@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class Evidence:
         return [float(getattr(self, name)) for name in names]
 
 
-def has_neighbours(neighbours: Neighbours | None) -> bool:
+def has_neighbours(neighbours: Neighbours | None) -> TypeGuard[Neighbours]:
     """Whether there are neighbouring pages to compare with: none may be set, or every one
     of them may be indexed (a build of whole guides), and then the model without them
     decides."""
@@ -73,17 +73,17 @@ def gather(
     coverage = max(
         lexicon.coverage(words, units.units[i].text, units.units[i].heading, 1.0) for i in closest
     )
-    if neighbours is None or not len(neighbours.headings):
-        return Evidence(float(sims[closest[0]]), coverage)
-    near = neighbours.vectors @ vector
-    best = int(np.argmax(near))
-    return Evidence(
-        float(sims[closest[0]]),
-        coverage,
-        float(near[best]),
-        neighbours.headings[best],
-        neighbours.pages[best],
-    )
+    if has_neighbours(neighbours):
+        near = neighbours.vectors @ vector
+        best = int(np.argmax(near))
+        return Evidence(
+            float(sims[closest[0]]),
+            coverage,
+            float(near[best]),
+            neighbours.headings[best],
+            neighbours.pages[best],
+        )
+    return Evidence(float(sims[closest[0]]), coverage)
 
 
 @dataclass(frozen=True)
