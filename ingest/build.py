@@ -18,6 +18,7 @@ from ingest.buildinfo import IndexInfo
 from ingest.lexical import LexicalIndex, idf_table
 from ingest.models import Chunk
 from ingest.neighbours import Indexed, Neighbours, embed_headings, neighbour_headings
+from ingest.sources import scan
 from ingest.units import UnitIndex, build_units
 
 if TYPE_CHECKING:
@@ -151,7 +152,8 @@ def _neighbours(
     neighbours = Neighbours.load(folder)
     source = Path(info.neighbours) if info.neighbours else None
     if neighbours is None and source is not None and source.is_dir():
-        pairs, _ = neighbour_headings(source, indexed(info.files, chunks), settings.max_page_bytes)
+        found = scan(source, settings.max_page_bytes)
+        pairs, _ = neighbour_headings(found, indexed(info.files, chunks), settings.model_cache)
         neighbours, _ = embed_headings(pairs, encode, settings.model_cache)
     return neighbours
 

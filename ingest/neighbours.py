@@ -3,7 +3,8 @@ guide, related guides). docqa never answers from them; their section headings, e
 ingest, let it recognise a question that one of them answers instead of the indexed pages.
 
 A heading's vector depends only on the model, so every heading embedded on a machine is kept
-in a per-model cache: a rebuild embeds only headings new to the machine."""
+in a per-model cache: a rebuild embeds only headings new to the machine. Each page's headings
+are kept there too, by the page's hash: a rebuild parses only pages new to the machine."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from corpus.discover import FolderNotFoundError
 from docqa.progress import Progress
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
-from ingest.sources import decode, scan
+from ingest.sources import Scan, decode
 from ingest.vectors import Encode, fill, stack
 
 FILE, CACHE = "neighbours.npz", "headings.npz"
+PAGE_HEADINGS = "page-headings.json"  # each neighbouring page's headings, by its hash
 BATCH = 512
 
 
@@ -66,11 +69,11 @@ class Indexed:
     headings: Collection[str]
 
 
-def folder_checksum(folder: Path, max_bytes: int) -> str:
-    """One hash over the ids and contents of a folder's pages."""
+def folder_checksum(found: Scan) -> str:
+    """One hash over the ids and contents of a scanned folder's pages."""
     import hashlib
 
-    files = {f.source.id: f.sha256 for f in scan(folder, max_bytes).files}
+    files = {f.source.id: f.sha256 for f in found.files}
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
@@ -85,25 +88,55 @@ def check_folder(folder: Path | None) -> None:
 
 
 def neighbour_headings(
-    folder: Path, indexed: Indexed, max_bytes: int
+    found: Scan, indexed: Indexed, cache: Path | None = None
 ) -> tuple[list[tuple[str, str]], int]:
-    """(page id, heading path) of every section of the pages under `folder`, leaving out
-    pages that are indexed (same bytes, or a version of an indexed page: same file name) and
-    headings the index has; also says how many pages were read."""
-    found = scan(folder, max_bytes)
+    """(page id, heading path) of every section of the scanned neighbouring pages, leaving
+    out pages that are indexed (same bytes, or a version of an indexed page: same file name)
+    and headings the index has; also says how many pages were read. A page's headings are
+    kept in `cache` by its hash, so a rebuild parses only pages new to the machine."""
+    from ingest.chunk import CHUNKER_VERSION  # here: the query path never loads the splitters
+
+    known = _load_headings(cache)
+    stored = set(known)
+    seen: dict[str, list[str]] = {}
     out: dict[tuple[str, str], None] = {}
     pages = 0
     for page_file in found.files:
         page_id = page_file.source.id
         if page_file.sha256 in indexed.hashes or page_id.rsplit("/", 1)[-1] in indexed.page_names:
             continue
-        text, _ = decode(page_file.source.path.read_bytes())
         pages += 1
-        for section in parse(text, page_id, "", body=False).sections:
-            heading = HEADING_JOIN.join(section.path)
+        key = f"{CHUNKER_VERSION}:{page_file.sha256}"
+        if key not in known:
+            text, _ = decode(page_file.source.path.read_bytes())
+            parsed = parse(text, page_id, "", body=False).sections
+            known[key] = [HEADING_JOIN.join(section.path) for section in parsed]
+        seen[key] = known[key]
+        for heading in known[key]:
             if heading and heading not in indexed.headings:
                 out[(page_id, heading)] = None
+    if cache is not None and seen.keys() != stored:  # pages new, changed or gone
+        with contextlib.suppress(OSError):  # a cache: an unwritable one only costs time
+            _save_headings(cache, seen)
     return list(out), pages
+
+
+def _load_headings(folder: Path | None) -> dict[str, list[str]]:
+    path = None if folder is None else folder / PAGE_HEADINGS
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_headings(folder: Path, table: dict[str, list[str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{PAGE_HEADINGS}.part"
+    part.write_bytes(orjson.dumps(table))
+    os.replace(part, folder / PAGE_HEADINGS)
 
 
 def embed_headings(

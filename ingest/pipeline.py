@@ -68,6 +68,7 @@ class Ingest:
         self._embedder: Embedder | None = None
         self.progress = progress or (lambda stage, done, total: None)
         self._neighbour_sum: str | None = None
+        self._neighbour_files: Scan | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -202,20 +203,26 @@ class Ingest:
     def _checksum(self) -> str:
         """What the neighbouring pages are now ("" for none), computed once per run."""
         if self._neighbour_sum is None:
-            folder = self.settings.neighbours_path
-            self._neighbour_sum = (
-                "" if folder is None else folder_checksum(folder, self.settings.max_page_bytes)
-            )
+            found = self._neighbour_scan()
+            self._neighbour_sum = "" if found is None else folder_checksum(found)
         return self._neighbour_sum
+
+    def _neighbour_scan(self) -> Scan | None:
+        """The neighbouring pages' files, hashed once per run (None: no neighbours set)."""
+        folder = self.settings.neighbours_path
+        if self._neighbour_files is None and folder is not None:
+            self._neighbour_files = scan(folder, self.settings.max_page_bytes)
+        return self._neighbour_files
 
     def _neighbours(self, chunks: list[Chunk], found: Scan) -> tuple[Neighbours | None, int]:
         """Headings of the neighbouring pages, embedded (through the model's cache)."""
-        folder = self.settings.neighbours_path
-        if folder is None:
+        neighbour_files = self._neighbour_scan()
+        if neighbour_files is None:
             return None, 0
         self.progress("reading neighbour pages", 0, 1)
         files = {f.source.id: f.sha256 for f in found.files}
-        pairs, _ = neighbour_headings(folder, indexed(files, chunks), self.settings.max_page_bytes)
+        cache = self.settings.model_cache
+        pairs, _ = neighbour_headings(neighbour_files, indexed(files, chunks), cache)
         return embed_headings(pairs, self._encode, self.settings.model_cache, self.progress)
 
     def _copy(self, old: Collection, new: Collection, page_ids: list[str]) -> int:

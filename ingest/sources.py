@@ -63,13 +63,23 @@ def other_reason(path: Path) -> str:
     return "not a Markdown (.md) file"
 
 
-def outside(root: Path, path: Path) -> str | None:
-    """Why a page linking out of the corpus folder is not read (None: a Markdown page is)."""
+def outside(root: Path, path: Path, folders: dict[Path, Path] | None = None) -> str | None:
+    """Why a page linking out of the corpus folder is not read (None: a Markdown page is).
+    `folders` keeps the real path of each folder seen (and of the root), so a scan resolves
+    each folder once and each file only when it is a link."""
     # Evaluation link trees are links to pages; a link to a key or credentials file is not.
-    real = path.resolve()
-    if real.is_relative_to(root.resolve()) or real.suffix.lower() == ".md":
+    folders = {} if folders is None else folders
+    real_root = _real(root, folders)
+    real = path.resolve() if path.is_symlink() else _real(path.parent, folders) / path.name
+    if real.is_relative_to(real_root) or real.suffix.lower() == ".md":
         return None
     return "link out of the corpus folder to a file that is not a page (not followed)"
+
+
+def _real(folder: Path, seen: dict[Path, Path]) -> Path:
+    if folder not in seen:
+        seen[folder] = folder.resolve()
+    return seen[folder]
 
 
 def scan(root: Path, max_bytes: int) -> Scan:
@@ -84,9 +94,10 @@ def scan(root: Path, max_bytes: int) -> Scan:
     skipped = [Skipped(str(p.relative_to(root)), other_reason(p)) for p in others]
     warnings: list[str] = []
     seen: dict[str, str] = {}
+    folders: dict[Path, Path] = {}
     for source in sources:
         name = str(source.path.relative_to(root))
-        if escape := outside(root, source.path):
+        if escape := outside(root, source.path, folders):
             skipped.append(Skipped(name, escape))
             continue
         try:

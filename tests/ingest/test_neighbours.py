@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.neighbours import CACHE, Indexed, Neighbours, embed_headings, neighbour_headings
+from ingest.neighbours import (
+    CACHE,
+    PAGE_HEADINGS,
+    Indexed,
+    Neighbours,
+    embed_headings,
+    neighbour_headings,
+)
+from ingest.sources import scan
 from tests.support.embedders import FakeEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -84,7 +93,7 @@ def test_neighbour_headings_leave_out_what_the_index_has(tmp_path: Path, indexed
     write(tmp_path, "guide/gadgets.md", NEIGHBOUR_PAGE)
     write(tmp_path, "copy-of-sprockets.md", INDEXED_PAGE)  # same bytes, other name
     write(tmp_path, "older/sprockets.md", VERSION_OF_INDEXED)  # same name, other bytes
-    pairs, pages = neighbour_headings(tmp_path, indexed, MAX_BYTES)
+    pairs, pages = neighbour_headings(scan(tmp_path, MAX_BYTES), indexed)
     assert pages == 1
     assert pairs == [
         ("guide/gadgets", "Gadget guide"),
@@ -96,9 +105,33 @@ def test_neighbour_headings_leave_out_what_the_index_has(tmp_path: Path, indexed
 def test_neighbour_headings_of_pages_unlike_the_index(tmp_path: Path) -> None:
     write(tmp_path, "sprockets.md", INDEXED_PAGE)
     nothing_indexed = Indexed(hashes=set(), page_names=set(), headings=set())
-    pairs, pages = neighbour_headings(tmp_path, nothing_indexed, MAX_BYTES)
+    pairs, pages = neighbour_headings(scan(tmp_path, MAX_BYTES), nothing_indexed)
     assert pages == 1
     assert pairs == [("sprockets", "Sprockets"), ("sprockets", "Sprockets > Oiling sprockets")]
+
+
+def test_page_headings_are_parsed_once_per_page_version(tmp_path: Path, indexed: Indexed) -> None:
+    pages, cache = tmp_path / "pages", tmp_path / "models" / "fake"
+    write(pages, "guide/gadgets.md", NEIGHBOUR_PAGE)
+    uncached, _ = neighbour_headings(scan(pages, MAX_BYTES), indexed)
+    first, _ = neighbour_headings(scan(pages, MAX_BYTES), indexed, cache)
+    assert first == uncached
+    assert sorted(p.name for p in cache.iterdir()) == [PAGE_HEADINGS]  # no half-written file
+    # What the cache holds is what is used: the page is not parsed again...
+    table = json.loads((cache / PAGE_HEADINGS).read_text())
+    (key,) = table
+    table[key] = ["Gadget guide > Kept in the cache"]
+    (cache / PAGE_HEADINGS).write_text(json.dumps(table))
+    again, _ = neighbour_headings(scan(pages, MAX_BYTES), indexed, cache)
+    assert again == [("guide/gadgets", "Gadget guide > Kept in the cache")]
+    # ...until its bytes change; the old version's entry is dropped.
+    write(pages, "guide/gadgets.md", NEIGHBOUR_PAGE + "\n## Storing gadgets\n\nDry shelves.\n")
+    changed, _ = neighbour_headings(scan(pages, MAX_BYTES), indexed, cache)
+    assert changed == [*uncached, ("guide/gadgets", "Gadget guide > Storing gadgets")]
+    assert list(json.loads((cache / PAGE_HEADINGS).read_text())) != [key]
+    # A damaged cache is only a cache.
+    (cache / PAGE_HEADINGS).write_text("{not json")
+    assert neighbour_headings(scan(pages, MAX_BYTES), indexed, cache)[0] == changed
 
 
 def test_embed_headings_embeds_only_headings_new_to_the_cache(tmp_path: Path) -> None:
