@@ -86,7 +86,7 @@ class Retriever:
         self._scopes: dict[str, Scope] = {}
 
     def guides(self) -> list[str]:
-        """The guides (top folders of pages) the build holds; none for a flat folder."""
+        """The guides (folders of pages) the build holds; none for a flat folder."""
         return guides(self.chunks)
 
     def scoped(self, guide: str | None) -> Scope | None:

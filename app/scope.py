@@ -1,6 +1,8 @@
 """Searching one guide of a larger index: the pages under one folder of the corpus (a guide,
-e.g. `comprehend-security`), chosen in the app ("Search in"), with `docqa ask --in`, or with
-DOCQA_SCOPE."""
+e.g. `comprehend-security`, or `aws-guides/iam-user-guide` in a folder of guides), chosen in
+the app ("Search in"), with `docqa ask --in`, or with DOCQA_SCOPE. A guide can be named by its
+path, by its own folder's name (`iam-user-guide`) or by a folder holding guides
+(`aws-guides`)."""
 
 from __future__ import annotations
 
@@ -34,12 +36,23 @@ class Scope:
 
 
 def guide_of(page_id: str) -> str | None:
-    """The folder a page sits in ("comprehend-security/kms-in-comprehend"), if any."""
-    return page_id.split("/", 1)[0] if "/" in page_id else None
+    """The folder a page sits in ("aws-guides/iam-user-guide" for
+    "aws-guides/iam-user-guide/id_roles"), if any."""
+    return page_id.rsplit("/", 1)[0] if "/" in page_id else None
+
+
+def in_guide(page_id: str, name: str) -> bool:
+    """Whether a page is in the guide so named: its folder's path, that folder's own name, or
+    a folder above it."""
+    folder = guide_of(page_id)
+    if folder is None or not name.strip("/"):
+        return False
+    name = name.strip("/")
+    return folder == name or folder.startswith(f"{name}/") or folder.endswith(f"/{name}")
 
 
 def guides(chunks: Mapping[str, Chunk]) -> list[str]:
-    """The guides (top folders of pages) an index holds, in order."""
+    """The guides (folders of pages) an index holds, in order."""
     return sorted({g for c in chunks.values() if (g := guide_of(c.page_id))})
 
 
@@ -47,7 +60,7 @@ def scope_of(
     guide: str, chunks: Mapping[str, Chunk], rows: Mapping[str, Sequence[int]], n_units: int
 ) -> Scope:
     """The scope of one guide; ScopeError, naming the guides there are, when it has no page."""
-    ids = frozenset(cid for cid, c in chunks.items() if guide_of(c.page_id) == guide)
+    ids = frozenset(cid for cid, c in chunks.items() if in_guide(c.page_id, guide))
     if not ids:
         there = guides(chunks)
         held = (

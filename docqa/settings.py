@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     neighbours_source: Path | None = None
 
     k: int = Field(default=5, ge=1, le=50)
-    # Answer from one guide only (a top folder of the indexed pages, e.g. comprehend-security);
-    # unset: from every page. The app's "Search in" and `docqa ask --in` choose it too.
+    # Answer from one guide only (a folder of the indexed pages, by path or name, e.g.
+    # comprehend-security or iam-user-guide); unset: from every page. The app's "Search in"
+    # and `docqa ask --in` choose it too.
     scope: str | None = None
     # Fusion weights, fitted on the tuning file (`docqa tune`); see docs/evaluation.md.
     # `docqa tune` (tuning file, MRR@10 0.949): whole-chunk vectors (Chroma) and a bonus for

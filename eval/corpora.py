@@ -52,6 +52,19 @@ def file_hashes(files: dict[str, Path]) -> dict[str, str]:
     return {pid: hashlib.sha256(path.read_bytes()).hexdigest() for pid, path in files.items()}
 
 
+def first_copies(files: dict[str, Path], hashes: dict[str, str]) -> dict[str, Path]:
+    """The files without byte-identical copies of a page met earlier: a page in several
+    folders stays in the folder named first (the 16 pages stay `comprehend-security/...`
+    beside their copies in `aws-guides/comprehend-developer-guide/`)."""
+    seen: set[str] = set()
+    kept: dict[str, Path] = {}
+    for page_id, path in files.items():
+        if hashes[page_id] not in seen:
+            seen.add(hashes[page_id])
+            kept[page_id] = path
+    return kept
+
+
 def link_tree(files: dict[str, Path], dest: Path) -> Path:
     """A fresh folder of symlinks, one per page, at `<page id>.md`."""
     if dest.exists():
@@ -75,8 +88,10 @@ def resolve_corpus(settings: Settings, folders: Sequence[Path] = ()) -> EvalCorp
         folder = settings.corpus_path
         hashes = file_hashes(page_files([folder])) if folder.is_dir() else {}
         return EvalCorpus(folder, settings, corpus_checksum(hashes), (str(folder),), False)
-    files = page_files(folders)
-    checksum = corpus_checksum(file_hashes(files))
+    everything = page_files(folders)
+    hashes = file_hashes(everything)
+    files = first_copies(everything, hashes)
+    checksum = corpus_checksum({page_id: hashes[page_id] for page_id in files})
     root = cache_dir(settings, checksum)
     folder = folders[0] if len(folders) == 1 else link_tree(files, root / "pages")
     # The separate index is always embedded and local, whatever the main index is.

@@ -26,7 +26,10 @@ from docqa.settings import Settings
     "--in",
     "scope",
     metavar="GUIDE",
-    help="Answer from this guide only: a top folder of the indexed pages [DOCQA_SCOPE].",
+    help=(
+        "Answer from this guide only: a folder of the indexed pages, by path or by name "
+        "[DOCQA_SCOPE]."
+    ),
 )
 @output_options
 @click.pass_obj

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from app.engine import Engine
-from app.scope import ScopeError
+from app.scope import ScopeError, guides, in_guide
 from docqa.cli import cli
 from docqa.settings import Settings
+from ingest.models import Chunk
 from ingest.pipeline import run_ingest
 from tests.support.embedders import FakeEmbedder, fake_env
 
@@ -86,3 +87,28 @@ def test_the_app_offers_search_in_and_answers_from_the_guide_chosen(
     assert not at.exception, at.exception
     shown = "\n".join(str(m.value) for m in at.markdown)
     assert "kms-in-comprehend" not in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("aws-guides/iam-user-guide", {"aws-guides/iam-user-guide/id_roles"}),
+        ("iam-user-guide", {"aws-guides/iam-user-guide/id_roles"}),
+        ("aws-guides", {"aws-guides/iam-user-guide/id_roles", "aws-guides/kms/keys"}),
+        ("comprehend-security/", {"comprehend-security/kms-in-comprehend"}),
+        ("guide", set()),  # part of a folder's name is not the folder
+        ("/", set()),
+    ],
+)
+def test_a_guide_is_a_folder_named_by_its_path_or_its_own_name(
+    name: str, expected: set[str]
+) -> None:
+    ids = [
+        "aws-guides/iam-user-guide/id_roles",
+        "aws-guides/kms/keys",
+        "comprehend-security/kms-in-comprehend",
+        "flat-page",
+    ]
+    assert {page for page in ids if in_guide(page, name)} == expected
+    chunks = {p: Chunk(p, p, 0, "T", "S", "s", ("T",), "text", "https://x", "h") for p in ids}
+    assert guides(chunks) == ["aws-guides/iam-user-guide", "aws-guides/kms", "comprehend-security"]

@@ -83,3 +83,16 @@ def test_given_folders_get_their_own_index_keyed_by_content(
     )
     (two_folders[0] / "widget-rotation.md").write_text("# Changed\n\nNew words.\n")
     assert resolve_corpus(settings, list(two_folders)).checksum != both.checksum
+
+
+def test_a_page_in_two_folders_is_indexed_from_the_folder_named_first(
+    settings: Settings, two_folders: tuple[Path, Path]
+) -> None:
+    alpha, beta = two_folders
+    first = resolve_corpus(settings, [alpha, beta]).folder
+    assert (first / "alpha" / "widget-encryption.md").is_symlink()
+    assert not (first / "beta" / "guide" / "widget-encryption.md").exists()
+    other = resolve_corpus(settings, [beta, alpha]).folder
+    assert (other / "beta" / "guide" / "widget-encryption.md").is_symlink()
+    assert not (other / "alpha" / "widget-encryption.md").exists()
+    assert (other / "alpha" / "widget-rotation.md").is_symlink()  # pages with no copy stay
