@@ -35,6 +35,7 @@ from app.refusal import (
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from app.scope import Scope
 from ingest.build import OpenedBuild, open_build
+from ingest.neighbours import Neighbours
 from ingest.store import IndexInfo, IndexStore
 
 if TYPE_CHECKING:
@@ -60,6 +61,12 @@ class Loaded:
     def info(self) -> IndexInfo:
         """What built the index."""
         return self.build.info
+
+
+def neighbours_of(loaded: Loaded, scope: Scope | None) -> Neighbours | None:
+    """The pages a question is compared with beside those searched: the build's neighbouring
+    pages, and when one guide is searched, the index's other guides too."""
+    return loaded.build.neighbours if scope is None else scope.neighbours
 
 
 def related(hits: Sequence[Hit], n: int = 3) -> tuple[Citation, ...]:
@@ -146,16 +153,20 @@ class Engine:
         vectors = self.embedder.encode([question, whole])
         alone = Query(question, question, vectors[0])
         sims = loaded.retriever.unit_sims(alone.vector, scope)
-        if not leans_back(question) and self.answerable(alone, sims, loaded):
+        if not leans_back(question) and self.answerable(alone, sims, loaded, scope):
             return alone
         blended = vectors[0] + vectors[1]
         blended = (blended / (np.linalg.norm(blended) or 1.0)).astype(np.float32)
         return Query(question, whole, blended, chat.cited)
 
-    def answerable(self, query: Query, sims: Vector, loaded: Loaded) -> bool:
+    def answerable(
+        self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None
+    ) -> bool:
         """Whether the refusal model would let the pages answer this reading."""
-        evidence = self.evidence(query, sims, loaded)
-        return self.calibration.model(has_neighbours(loaded.build.neighbours)).answers(evidence)
+        evidence = self.evidence(query, sims, loaded, scope)
+        return self.calibration.model(has_neighbours(neighbours_of(loaded, scope))).answers(
+            evidence
+        )
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
@@ -191,7 +202,7 @@ class Engine:
             found = loaded.retriever.search(query, k or self.settings.k, scoped)
         mark = time.perf_counter()
         answer = replace(
-            self._compose(cleaned.text, query, found, loaded), warnings=cleaned.warnings
+            self._compose(cleaned.text, query, found, loaded, scoped), warnings=cleaned.warnings
         )
         if self.settings.answer_mode == "llm" and not answer.refused:
             answer = yield from self._generate(cleaned.text, answer)
@@ -223,14 +234,24 @@ class Engine:
             return replace(extractive, warnings=(*extractive.warnings, note))
         return replace(extractive, text=text, citations=citations, mode="llm")
 
-    def evidence(self, query: Query, sims: Vector, loaded: Loaded) -> Evidence:
+    def evidence(
+        self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None
+    ) -> Evidence:
         """What the refusal decision reads about a question (`sims`: its cosine to every
-        answer unit)."""
-        build = loaded.build
+        answer unit, -1 outside the scope)."""
+        neighbours = neighbours_of(loaded, scope)
         words = words_of(query.lexical)
-        return gather(words, sims, build.units, loaded.lexicon, build.neighbours, query.vector)
+        units = loaded.build.units
+        return gather(words, sims, units, loaded.lexicon, neighbours, query.vector)
 
-    def _compose(self, question: str, query: Query, found: Retrieval, loaded: Loaded) -> Answer:
+    def _compose(
+        self,
+        question: str,
+        query: Query,
+        found: Retrieval,
+        loaded: Loaded,
+        scope: Scope | None = None,
+    ) -> Answer:
         hits = tuple(found.hits)
         build = loaded.build
         reading = Reading(
@@ -238,8 +259,8 @@ class Engine:
             self.reader,
         )  # fmt: skip
         chosen = select(candidates(hits, reading, loaded.rows), reading)
-        evidence = self.evidence(query, found.unit_sims, loaded)
-        model = self.calibration.model(has_neighbours(build.neighbours))
+        evidence = self.evidence(query, found.unit_sims, loaded, scope)
+        model = self.calibration.model(has_neighbours(neighbours_of(loaded, scope)))
         signals = {
             "p_answerable": model.probability(evidence),
             **dict(zip(model.features, evidence.values(model.features), strict=True)),

@@ -190,7 +190,7 @@ _REASONS = {
         f"the closest passages hold few of the question's words ({e.coverage:.0%} of their weight)"
     ),
     "neighbour_margin": lambda e: (
-        "a page that is not indexed matches it better: "
+        "a page outside the pages searched matches it better: "
         f'"{e.neighbour_heading}" ({e.neighbour_page})'
     ),
 }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.models import Hit, Passage
-from app.scope import Scope, guides, scope_of
+from app.scope import Scope, guides, scope_of, with_neighbours
 
 if TYPE_CHECKING:
     from ingest.build import OpenedBuild
@@ -95,7 +95,9 @@ class Retriever:
             return None
         if guide not in self._scopes:
             units = len(self.build.units.units)
-            self._scopes[guide] = scope_of(guide, self.chunks, self.rows, units)
+            scope = scope_of(guide, self.chunks, self.rows, units)
+            built = self.build.neighbours
+            self._scopes[guide] = with_neighbours(scope, self.build.units, self.chunks, built)
         return self._scopes[guide]
 
     def unit_sims(self, vector: Vector, scope: Scope | None = None) -> Vector:

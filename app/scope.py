@@ -7,13 +7,15 @@ path, by its own folder's name (`iam-user-guide`) or by a folder holding guides
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from docqa.errors import DocqaError
 from ingest.models import Chunk
+from ingest.neighbours import Neighbours
+from ingest.units import UnitIndex
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -29,6 +31,9 @@ class Scope:
     guide: str
     chunk_ids: frozenset[str]
     unit_rows: np.ndarray[Any, np.dtype[np.bool_]]
+    # The index's other guides, seen as neighbouring pages: their section headings, which the
+    # refusal decision compares a question with (and the build's own neighbours, if any).
+    neighbours: Neighbours | None = None
 
     def sims(self, sims: Vector) -> Vector:
         """Unit similarities with every unit outside the guide set to -1 (never near)."""
@@ -73,3 +78,32 @@ def scope_of(
     for cid in ids:
         unit_rows[list(rows.get(cid, ()))] = True
     return Scope(guide, ids, unit_rows)
+
+
+def with_neighbours(
+    scope: Scope, units: UnitIndex, chunks: Mapping[str, Chunk], built: Neighbours | None
+) -> Scope:
+    """The scope with the rest of the index as neighbouring pages: the section headings of
+    every guide outside it (leaving out headings the guide has itself), after the build's
+    own neighbours. A question that another guide answers better is then refused, and the
+    refusal names that guide's page, as it would with the guide indexed alone."""
+    inside = {u.text for u, keep in zip(units.units, scope.unit_rows, strict=True) if keep}
+    rows = [
+        row
+        for row, unit in enumerate(units.units)
+        if unit.kind == "heading" and not scope.unit_rows[row] and unit.text not in inside
+    ]
+    if not rows:
+        return replace(scope, neighbours=built)
+    outside = Neighbours(
+        tuple(chunks[units.units[row].chunk_id].page_id for row in rows),
+        tuple(units.units[row].text for row in rows),
+        np.asarray(units.vectors[rows], dtype=np.float32),
+    )
+    if built is not None and len(built.headings):
+        outside = Neighbours(
+            built.pages + outside.pages,
+            built.headings + outside.headings,
+            np.vstack([built.vectors, outside.vectors]),
+        )
+    return replace(scope, neighbours=outside)

@@ -70,6 +70,35 @@ def test_a_near_miss_is_refused_naming_the_page_that_answers_it(
     assert any(neighbour in reason for reason in answer.reasons), answer.reasons
 
 
+@pytest.fixture(scope="module")
+def guides(tmp_path_factory: pytest.TempPathFactory, real_embedder):  # type: ignore[no-untyped-def]
+    """An engine over the same pages and their neighbours, all indexed as guides."""
+    import shutil
+
+    from app.engine import Engine
+    from docqa.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    root = tmp_path_factory.mktemp("guides")
+    shutil.copytree(READER / "pages", root / "corpus" / "quillstore")
+    shutil.copytree(READER / "neighbours", root / "corpus" / "more")
+    settings = Settings(data_dir=root / "data", use_neighbours=False)
+    run_ingest(settings, lambda: real_embedder, root / "corpus")
+    return Engine(settings, embedder=real_embedder)
+
+
+def test_searching_one_guide_refuses_what_another_guide_answers(guides) -> None:  # type: ignore[no-untyped-def]
+    question = "How many documents can one shelf hold at most?"
+    everywhere = guides.ask(question)
+    assert not everywhere.refused and cited(everywhere) == {"more/quill-guide/quill-quotas"}
+    inside = guides.ask(question, scope="quillstore")
+    assert inside.refused and not inside.citations
+    assert any("more/quill-guide/quill-quotas" in reason for reason in inside.reasons)
+    # The guide's own questions are still answered inside it.
+    own = guides.ask("Which managed policy lets a user only read documents?", scope="quillstore")
+    assert not own.refused and cited(own) == {"quillstore/quill-access"}
+
+
 def test_an_off_topic_question_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask("What is the best pizza in Naples?")
     assert answer.refused and answer.related, "a refusal still offers the closest pages"

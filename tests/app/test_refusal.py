@@ -52,7 +52,7 @@ def test_reasons_name_the_neighbouring_page_that_answers_instead() -> None:
     evidence = Evidence(0.55, 0.6, 0.85, "Shelf quotas > Documents per shelf", "quill/quotas")
     said = reasons(evidence, MODEL)
     assert said[0] == (
-        'a page that is not indexed matches it better: "Shelf quotas > Documents per shelf" '
+        'a page outside the pages searched matches it better: "Shelf quotas > Documents per shelf" '
         "(quill/quotas)"
     )
     assert all("close in meaning" not in r for r in said)  # similarity pushed toward answering
