@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.models import Claim
+from app.scope import ScopeError, in_guide
 from corpus.discover import discover
 from docqa.progress import Progress
 from eval.systems import RANK_DEPTH, Reply
@@ -41,6 +42,17 @@ def _reply(ranked_pages: Sequence[str], top_text: str, k: int, start: float) -> 
     )
 
 
+def _where(scope: str | None, page_ids: Sequence[str]) -> dict[str, Any] | None:
+    """A Chroma filter on the pages of one guide (None: every page); ScopeError for a guide
+    with no page."""
+    if not scope:
+        return None
+    inside = [page for page in page_ids if in_guide(page, scope)]
+    if not inside:
+        raise ScopeError(f"The pages hold no guide '{scope}'.")
+    return {"page_id": {"$in": inside}}
+
+
 def read_pages(folder: Path) -> tuple[list[Document], dict[str, str]]:
     """Every .md file read as is (no parsing), and each page's sha256."""
     from langchain_core.documents import Document
@@ -56,7 +68,8 @@ def read_pages(folder: Path) -> tuple[list[Document], dict[str, str]]:
 
 
 class LangChainTutorial:
-    """Plain file read, RecursiveCharacterTextSplitter(1000, 200), Chroma, similarity_search."""
+    """Plain file read, RecursiveCharacterTextSplitter(1000, 200), Chroma, similarity_search
+    (within one guide: Chroma's metadata filter on the guide's pages)."""
 
     name = "langchain-chroma"
 
@@ -66,6 +79,7 @@ class LangChainTutorial:
         embedder: Embedder,
         k: int = 5,
         progress: Progress | None = None,
+        scope: str | None = None,
     ) -> None:
         import chromadb
         from langchain_chroma import Chroma
@@ -81,6 +95,7 @@ class LangChainTutorial:
             collection_name="tutorial", embedding_function=embedder, client=self.client
         )
         documents, self._hashes = read_pages(folder)
+        self.where = _where(scope, list(self._hashes))
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         splits = splitter.split_documents(documents)
         report = progress or (lambda stage, done, total: None)
@@ -92,7 +107,7 @@ class LangChainTutorial:
     def ask(self, question: str, history: Sequence[str]) -> Reply:
         """The top chunk as the answer (the question alone: no history)."""
         start = time.perf_counter()
-        found = self.store.similarity_search(question, k=SEARCH_DEPTH)
+        found = self.store.similarity_search(question, k=SEARCH_DEPTH, filter=self.where)
         pages = [str(doc.metadata["page_id"]) for doc in found]
         return _reply(pages, found[0].page_content if found else "", self.k, start)
 
@@ -107,13 +122,23 @@ class LangChainTutorial:
 
 
 class Bm25Baseline:
-    """BM25 alone over docqa's own chunks (heading path and text, as docqa indexes them)."""
+    """BM25 alone over docqa's own chunks (heading path and text, as docqa indexes them);
+    within one guide, the guide's chunks ranked by the same scores."""
 
     name = "bm25"
 
-    def __init__(self, chunks: Mapping[str, Chunk], hashes: Mapping[str, str], k: int = 5) -> None:
+    def __init__(
+        self,
+        chunks: Mapping[str, Chunk],
+        hashes: Mapping[str, str],
+        k: int = 5,
+        scope: str | None = None,
+    ) -> None:
         self.k = k
         self.chunks = dict(chunks)
+        pages = {c.page_id for c in self.chunks.values()}
+        where = _where(scope, sorted(pages))
+        self.inside = None if where is None else set(where["page_id"]["$in"])
         ids = sorted(self.chunks)
         self.index = LexicalIndex(ids, [self.chunks[i].lexical_text for i in ids])
         self._hashes = dict(hashes)
@@ -121,7 +146,12 @@ class Bm25Baseline:
     def ask(self, question: str, history: Sequence[str]) -> Reply:
         """The top chunk as the answer (the question alone: no history)."""
         start = time.perf_counter()
-        found = self.index.search(question, SEARCH_DEPTH)
+        if self.inside is None:
+            found = self.index.search(question, SEARCH_DEPTH)
+        else:
+            ranked = self.index.search(question, len(self.chunks))
+            found = [hit for hit in ranked if self.chunks[hit[0]].page_id in self.inside]
+            found = found[:SEARCH_DEPTH]
         pages = [self.chunks[cid].page_id for cid, _ in found]
         top = self.chunks[found[0][0]].text if found else ""
         return _reply(pages, top, self.k, start)

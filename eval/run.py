@@ -8,7 +8,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ class EvalOptions:
     split: str = "all"  # without `questions`: "tune", "test" or "all" (both files)
     thresholds: Path | None = None
     compare_backend: str | None = None  # also score docqa with this embedding backend
+    scope: str | None = None  # answer from one guide (docqa and the baselines alike)
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def build_systems(
     if baselines:
         k = corpus.settings.k
         chunks = engine.load().build.chunks
-        systems.append(Bm25Baseline(chunks, docqa.page_hashes(), k))
-        systems.append(LangChainTutorial(corpus.folder, engine.embedder, k, progress))
+        scope = corpus.settings.scope
+        systems.append(Bm25Baseline(chunks, docqa.page_hashes(), k, scope))
+        systems.append(LangChainTutorial(corpus.folder, engine.embedder, k, progress, scope))
     return systems
 
 
@@ -185,8 +187,11 @@ def run_eval(
         thresholds_file = None
     thresholds = load_thresholds(thresholds_file) if thresholds_file else {}
     corpus = resolve_corpus(settings, options.corpus_dirs)
+    if options.scope is not None:
+        corpus = replace(corpus, settings=corpus.settings.with_overrides(scope=options.scope))
     engine = Engine(corpus.settings, embedder)
     info = open_index(corpus, engine, report)
+    engine.load().retriever.scoped(corpus.settings.scope)  # a guide not there: a clear error
     systems = build_systems(engine, corpus, options.baselines, report, options.compare_backend)
     try:
         records = ask_all(systems, questions, report)

@@ -33,6 +33,12 @@ from docqa.settings import Settings
 )
 @file_option("--thresholds", help="Minimums to meet [default: eval/thresholds.json].")
 @click.option(
+    "--in",
+    "scope",
+    metavar="GUIDE",
+    help="Answer from this guide only, docqa and the baselines alike [DOCQA_SCOPE].",
+)
+@click.option(
     "--compare-backend",
     type=click.Choice(["torch", "onnx-int8"]),
     help="Also score docqa with this embedding backend, on an index of its own.",
@@ -54,6 +60,7 @@ def eval_command(
     baselines: bool,
     split: str,
     thresholds: Path | None,
+    scope: str | None,
     compare_backend: str | None,
     progress_format: str,
     as_json: bool,
@@ -70,6 +77,7 @@ def eval_command(
         split=split,
         thresholds=thresholds,
         compare_backend=compare_backend,
+        scope=scope,
     )
     with progress_bar(quiet, progress_format == "jsonl") as progress:
         result = run_eval(settings, options, progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from itertools import count
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.models import Claim
+from app.scope import ScopeError
 from eval.baselines import Bm25Baseline, LangChainTutorial
 from ingest.models import Chunk
 from tests.support.embedders import FakeEmbedder
@@ -78,3 +80,31 @@ def test_tutorial_reads_files_as_is_and_never_refuses(fixture_pages: Path) -> No
     finally:
         tutorial.close()
     assert not folder.exists()
+
+
+def test_bm25_in_one_guide_ranks_that_guide_only() -> None:
+    chunks = {
+        "a/enc::0": chunk("a/enc::0", "Widgets are encrypted with AES-256 keys from KMS."),
+        "b/enc::0": chunk("b/enc::0", "Widgets are encrypted with AES-256 keys, AES-256 only."),
+        "b/log::0": chunk("b/log::0", "Widget calls are logged."),
+    }
+    question = "how are widgets encrypted with AES-256"
+    assert Bm25Baseline(chunks, {}).ask(question, []).retrieved_pages[0] == "b/enc"
+    inside = Bm25Baseline(chunks, {}, scope="a").ask(question, [])
+    assert inside.retrieved_pages == ("a/enc",) and inside.cited_pages == ("a/enc",)
+    with pytest.raises(ScopeError, match="no guide 'c'"):
+        Bm25Baseline(chunks, {}, scope="c")
+
+
+def test_tutorial_in_one_guide_searches_that_guide_only(
+    tmp_path: Path, fixture_pages: Path
+) -> None:
+    shutil.copytree(fixture_pages, tmp_path / "one")
+    shutil.copytree(fixture_pages, tmp_path / "two")
+    tutorial = LangChainTutorial(tmp_path, FakeEmbedder(), k=2, scope="two")
+    try:
+        reply = tutorial.ask("How often are widget keys rotated?", history=[])
+        assert reply.retrieved_pages and all(p.startswith("two/") for p in reply.retrieved_pages)
+        assert len(reply.retrieved_pages) == len(set(reply.retrieved_pages)) >= 2
+    finally:
+        tutorial.close()

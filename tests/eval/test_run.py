@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from app.scope import ScopeError
 from docqa.cli import cli
 from docqa.progress import Step
 from docqa.settings import Settings
@@ -194,6 +196,28 @@ def test_copies_in_other_folders_count_as_the_pinned_pages(
     assert seen - pinned <= {"guides/comprehend-developer-guide/widget-rotation"}
     tutorial = [r for r in result.records if r.system == "langchain-chroma"]
     assert any("kms-in-comprehend" in r.retrieved_pages for r in tutorial)
+
+
+def test_an_evaluation_in_one_guide_scores_every_system_in_that_guide(
+    settings: Settings, security_corpus: Path, fixture_pages: Path, tmp_path: Path
+) -> None:
+    guide = tmp_path / "guides" / "widget-guide"
+    shutil.copytree(fixture_pages, guide)
+    options = EvalOptions(
+        questions=(write_jsonl(tmp_path / "q.jsonl", KMS_QUESTIONS),),
+        corpus_dirs=(security_corpus, tmp_path / "guides"),
+        thresholds=write_json(tmp_path / "t.json", {}),
+        scope="widget-guide",
+    )
+    result = run_eval(settings, options)
+    found = {r.system for r in result.records if r.retrieved_pages}
+    assert found == {"docqa", "bm25", "langchain-chroma"}
+    for record in result.records:
+        assert all(p.startswith("guides/widget-guide/") for p in record.retrieved_pages)
+    config = json.loads((result.run_dir / "config.json").read_text())
+    assert config["settings"]["scope"] == "widget-guide"
+    with pytest.raises(ScopeError, match="no guide 'kms'"):
+        run_eval(settings, replace(options, scope="kms"))
 
 
 def test_cli_prints_the_table_and_fails_on_a_missed_threshold(
