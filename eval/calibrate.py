@@ -142,7 +142,7 @@ def calibrate(
     rng = random.Random(seed)
     loaded = engine.load()
     max_bytes = engine.settings.max_page_bytes
-    items = indexed_pseudo(loaded, rng)
+    items = indexed_pseudo(loaded, rng, sizes)
     if neighbours_folder is not None:
         items += neighbour_pseudo(loaded, neighbours_folder, sizes, rng, max_bytes)
     items += general_pseudo(sizes, rng)

@@ -51,6 +51,10 @@ class Pseudo:
 class Sizes:
     """How many pseudo-questions of each kind (positives: every indexed sentence/heading)."""
 
+    # Positives: every indexed sentence and heading, up to these many (a sample of a large
+    # index: whole guides hold tens of thousands).
+    indexed_sentences: int = 3000
+    indexed_headings: int = 1000
     neighbour_headings: int = 800
     neighbour_sentences: int = 1500
     general: int = 400
@@ -99,24 +103,32 @@ def heading_query(heading: str, rng: random.Random) -> str:
     return rng.choice(forms)
 
 
-def indexed_pseudo(loaded: Loaded, rng: random.Random) -> list[Pseudo]:
-    """Positives: every indexed sentence as a keyword query, every heading as a question;
-    each hidden from the pages (the rest of its section must answer it)."""
+def indexed_pseudo(loaded: Loaded, rng: random.Random, sizes: Sizes = Sizes()) -> list[Pseudo]:
+    """Positives: every indexed sentence as a keyword query, every heading as a question (a
+    sample of them in a large index); each hidden from the pages (the rest of its section
+    must answer it)."""
     units = loaded.build.units.units
     rows_of: dict[str, list[int]] = {}
     for row, unit in enumerate(units):
         rows_of.setdefault(unit.text, []).append(row)
+    sentences = [u.text for u in units if u.kind == "sentence" and len(u.text.split()) >= 6]
     out = [
-        Pseudo(keyword_query(u.text, rng), True, "indexed sentence", tuple(rows_of[u.text]))
-        for u in units
-        if u.kind == "sentence" and len(u.text.split()) >= 6
+        Pseudo(keyword_query(text, rng), True, "indexed sentence", tuple(rows_of[text]))
+        for text in _at_most(sentences, sizes.indexed_sentences, rng)
     ]
-    headings = [u.text for u in units if u.kind == "heading"]
+    headings = list(dict.fromkeys(u.text for u in units if u.kind == "heading"))
     out += [
         Pseudo(heading_query(h, rng), True, "indexed heading", tuple(rows_of[h]))
-        for h in dict.fromkeys(headings)
+        for h in _at_most(headings, sizes.indexed_headings, rng)
     ]
     return out
+
+
+def _at_most(items: list[str], most: int, rng: random.Random) -> list[str]:
+    """All the items, or a sample of `most` of them in their order."""
+    if len(items) <= most:
+        return items
+    return [items[i] for i in sorted(rng.sample(range(len(items)), most))]
 
 
 def neighbour_sentences(folder: Path, skip: set[str], max_bytes: int) -> Iterator[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 from app.lexicon import Lexicon
 from eval.pseudo import (
@@ -11,8 +12,10 @@ from eval.pseudo import (
     foreign_words,
     general_pseudo,
     heading_query,
+    indexed_pseudo,
     keyword_query,
 )
+from ingest.models import Unit
 
 SENTENCE = (
     "The Widget console encrypts every stored backup using customer managed keys "
@@ -104,3 +107,26 @@ def test_general_pseudo_questions_are_unanswerable_keyword_queries() -> None:
         assert item.text and item.text == item.text.lower()
         assert 1 <= len(item.text.split()) <= 9
     assert general_pseudo(Sizes(general=6), random.Random(5)) == items
+
+
+def test_indexed_pseudo_questions_are_every_sentence_and_heading_or_a_sample_of_them() -> None:
+    units = [
+        Unit(f"c{n}", 0, 0, "heading", f"Guide > Part {n}", f"Guide > Part {n}") for n in (1, 2)
+    ]
+    units += [
+        Unit(
+            f"c{n % 2 + 1}", n, n, "sentence", f"Widget sentence number {n} says enough words.", ""
+        )
+        for n in range(10)
+    ]
+    units.append(Unit("c1", 99, 99, "sentence", "Too short to ask.", ""))
+    loaded = SimpleNamespace(build=SimpleNamespace(units=SimpleNamespace(units=units)))
+    every = indexed_pseudo(loaded, random.Random(3))  # type: ignore[arg-type]
+    kinds = [p.source for p in every]
+    assert kinds == ["indexed sentence"] * 10 + ["indexed heading"] * 2
+    assert all(p.answerable and len(p.hidden_rows) == 1 for p in every)
+    assert [p.hidden_rows[0] for p in every[:10]] == list(range(2, 12))  # in reading order
+    few = indexed_pseudo(loaded, random.Random(3), Sizes(indexed_sentences=4, indexed_headings=1))  # type: ignore[arg-type]
+    rows = [p.hidden_rows[0] for p in few if p.source == "indexed sentence"]
+    assert len(rows) == 4 and rows == sorted(rows) and set(rows) <= set(range(2, 12))
+    assert [p.source for p in few].count("indexed heading") == 1
