@@ -42,15 +42,15 @@ def _reply(ranked_pages: Sequence[str], top_text: str, k: int, start: float) -> 
     )
 
 
-def _where(scope: str | None, page_ids: Sequence[str]) -> dict[str, Any] | None:
-    """A Chroma filter on the pages of one guide (None: every page); ScopeError for a guide
-    with no page."""
+def guide_pages(scope: str | None, page_ids: Sequence[str]) -> list[str] | None:
+    """The pages of one guide (None: no guide, every page); ScopeError for a guide with no
+    page."""
     if not scope:
         return None
     inside = [page for page in page_ids if in_guide(page, scope)]
     if not inside:
         raise ScopeError(f"The pages hold no guide '{scope}'.")
-    return {"page_id": {"$in": inside}}
+    return inside
 
 
 def read_pages(folder: Path) -> tuple[list[Document], dict[str, str]]:
@@ -88,14 +88,15 @@ class LangChainTutorial:
         from ingest.chroma import chroma_settings
 
         self.k = k
+        documents, self._hashes = read_pages(folder)
+        inside = guide_pages(scope, list(self._hashes))  # a guide not there: before any file
+        self.where = None if inside is None else {"page_id": {"$in": inside}}
         self._tmp = tempfile.TemporaryDirectory(prefix="docqa-tutorial-")
         settings = chroma_settings()
         self.client: Any = chromadb.PersistentClient(path=self._tmp.name, settings=settings)
         self.store = Chroma(
             collection_name="tutorial", embedding_function=embedder, client=self.client
         )
-        documents, self._hashes = read_pages(folder)
-        self.where = _where(scope, list(self._hashes))
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         splits = splitter.split_documents(documents)
         report = progress or (lambda stage, done, total: None)
@@ -136,9 +137,8 @@ class Bm25Baseline:
     ) -> None:
         self.k = k
         self.chunks = dict(chunks)
-        pages = {c.page_id for c in self.chunks.values()}
-        where = _where(scope, sorted(pages))
-        self.inside = None if where is None else set(where["page_id"]["$in"])
+        inside = guide_pages(scope, sorted({c.page_id for c in self.chunks.values()}))
+        self.inside = None if inside is None else set(inside)
         ids = sorted(self.chunks)
         self.index = LexicalIndex(ids, [self.chunks[i].lexical_text for i in ids])
         self._hashes = dict(hashes)

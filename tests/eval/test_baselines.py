@@ -108,3 +108,5 @@ def test_tutorial_in_one_guide_searches_that_guide_only(
         assert len(reply.retrieved_pages) == len(set(reply.retrieved_pages)) >= 2
     finally:
         tutorial.close()
+    with pytest.raises(ScopeError, match="no guide 'three'"):
+        LangChainTutorial(tmp_path, FakeEmbedder(), scope="three")
