@@ -90,7 +90,8 @@ class LangChainTutorial:
         self.k = k
         documents, self._hashes = read_pages(folder)
         inside = guide_pages(scope, list(self._hashes))  # a guide not there: before any file
-        self.where = None if inside is None else {"page_id": {"$in": inside}}
+        # A Chroma where-filter; langchain-chroma types `filter` narrower than Chroma takes.
+        self.where: Any = None if inside is None else {"page_id": {"$in": inside}}
         self._tmp = tempfile.TemporaryDirectory(prefix="docqa-tutorial-")
         settings = chroma_settings()
         self.client: Any = chromadb.PersistentClient(path=self._tmp.name, settings=settings)
