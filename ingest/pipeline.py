@@ -67,7 +67,6 @@ class Ingest:
         self.make_embedder = embedder
         self._embedder: Embedder | None = None
         self.progress = progress or (lambda stage, done, total: None)
-        self._neighbour_sum: str | None = None
         self._neighbour_files: Scan | None = None
 
     @property
@@ -201,11 +200,9 @@ class Ingest:
         )
 
     def _checksum(self) -> str:
-        """What the neighbouring pages are now ("" for none), computed once per run."""
-        if self._neighbour_sum is None:
-            found = self._neighbour_scan()
-            self._neighbour_sum = "" if found is None else folder_checksum(found)
-        return self._neighbour_sum
+        """What the neighbouring pages are now ("" for none), from this run's one scan."""
+        found = self._neighbour_scan()
+        return "" if found is None else folder_checksum(found)
 
     def _neighbour_scan(self) -> Scan | None:
         """The neighbouring pages' files, hashed once per run (None: no neighbours set)."""
