@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +28,7 @@ from app.refusal import (
     DEFAULT_CALIBRATION,
     Calibration,
     Evidence,
+    RefusalModel,
     gather,
     has_neighbours,
     reasons,
@@ -56,6 +57,8 @@ class Loaded:
     retriever: Retriever
     lexicon: Lexicon
     rows: dict[str, list[int]]
+    # Whether the topic probe recognises the pages searched, per guide ("" for every page).
+    topic_checks: dict[str, bool] = field(default_factory=dict)
 
     @property
     def info(self) -> IndexInfo:
@@ -164,9 +167,28 @@ class Engine:
     ) -> bool:
         """Whether the refusal model would let the pages answer this reading."""
         evidence = self.evidence(query, sims, loaded, scope)
-        return self.calibration.model(has_neighbours(neighbours_of(loaded, scope))).answers(
-            evidence
-        )
+        return self.refusal_model(loaded, scope).answers(evidence)
+
+    def topic_applies(self, loaded: Loaded, scope: Scope | None = None) -> bool:
+        """Whether the calibration's topic probe recognises the pages searched (their
+        section headings), so its score can join the refusal decision."""
+        topic = self.calibration.topic
+        if topic is None:
+            return False
+        key = "" if scope is None else scope.guide
+        if key not in loaded.topic_checks:
+            units = loaded.build.units
+            rows = np.array([u.kind == "heading" for u in units.units], dtype=bool)
+            if scope is not None:
+                rows &= scope.unit_rows
+            loaded.topic_checks[key] = topic.probe.recognises(units.vectors[rows])
+        return loaded.topic_checks[key]
+
+    def refusal_model(self, loaded: Loaded, scope: Scope | None = None) -> RefusalModel:
+        """The refusal model for the pages searched: with neighbouring pages or without, and
+        with the topic probe when it recognises them."""
+        neighbours = has_neighbours(neighbours_of(loaded, scope))
+        return self.calibration.model(neighbours, self.topic_applies(loaded, scope))
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
@@ -242,7 +264,11 @@ class Engine:
         neighbours = neighbours_of(loaded, scope)
         words = words_of(query.lexical)
         units = loaded.build.units
-        return gather(words, sims, units, loaded.lexicon, neighbours, query.vector)
+        evidence = gather(words, sims, units, loaded.lexicon, neighbours, query.vector)
+        topic = self.calibration.topic
+        if topic is not None and self.topic_applies(loaded, scope):
+            evidence = replace(evidence, topic=topic.probe.score(query.vector))
+        return evidence
 
     def _compose(
         self,
@@ -260,7 +286,7 @@ class Engine:
         )  # fmt: skip
         chosen = select(candidates(hits, reading, loaded.rows), reading)
         evidence = self.evidence(query, found.unit_sims, loaded, scope)
-        model = self.calibration.model(has_neighbours(neighbours_of(loaded, scope)))
+        model = self.refusal_model(loaded, scope)
         signals = {
             "p_answerable": model.probability(evidence),
             **dict(zip(model.features, evidence.values(model.features), strict=True)),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -22,7 +23,7 @@ from ingest.neighbours import Neighbours
 from ingest.units import UnitIndex
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
-FEATURES = ("similarity", "coverage", "neighbour_margin")
+FEATURES = ("similarity", "coverage", "neighbour_margin", "topic")
 CLOSEST = 10  # units whose word coverage is measured: the closest by meaning
 
 
@@ -39,6 +40,7 @@ class Evidence:
     neighbour: float | None = None  # best cosine to a heading of a neighbouring page
     neighbour_heading: str = ""
     neighbour_page: str = ""
+    topic: float | None = None  # the topic probe's log-odds that the pages cover the question
 
     @property
     def neighbour_margin(self) -> float:
@@ -123,15 +125,58 @@ class RefusalModel:
 
 
 @dataclass(frozen=True)
+class TopicProbe:
+    """A linear probe on the question's embedding: the log-odds that its topic is one the
+    indexed pages cover rather than one of the neighbouring pages' or general text's. It holds
+    for the pages it was fitted on (or a revision of them), which it recognises: nearly all
+    their section headings score as covered, while another guide's mostly do not."""
+
+    weights: tuple[float, ...]
+    bias: float
+    # The share of a set of pages' headings it must score as covered to judge their questions.
+    min_share: float = 0.9
+
+    @cached_property
+    def _vector(self) -> Vector:
+        return np.asarray(self.weights, dtype=np.float32)
+
+    def scores(self, vectors: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Log-odds for each row of unit-length embeddings."""
+        return np.asarray(vectors, dtype=np.float32) @ self._vector + np.float32(self.bias)
+
+    def score(self, vector: Vector) -> float:
+        """Log-odds for one question's embedding."""
+        return float(self.scores(vector[None, :])[0])
+
+    def recognises(self, headings: np.ndarray[Any, Any]) -> bool:
+        """Whether these are (nearly all) headings of the pages it was fitted on."""
+        return len(headings) > 0 and float((self.scores(headings) > 0).mean()) >= self.min_share
+
+
+@dataclass(frozen=True)
+class TopicModels:
+    """The topic probe, and the two refusal models that read its score beside the rest."""
+
+    probe: TopicProbe
+    with_neighbours: RefusalModel
+    without_neighbours: RefusalModel
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """The two refusal models (with and without neighbouring pages) and how they were made."""
+    """The refusal models (with and without neighbouring pages; with the topic probe, when
+    it was fitted and recognises the pages searched) and how they were made."""
 
     with_neighbours: RefusalModel
     without_neighbours: RefusalModel
     about: dict[str, Any] = field(default_factory=dict)
+    topic: TopicModels | None = None
 
-    def model(self, neighbours: bool) -> RefusalModel:
-        """The model for an index that has (or lacks) neighbouring pages."""
+    def model(self, neighbours: bool, topic: bool = False) -> RefusalModel:
+        """The model for pages that have (or lack) neighbouring pages, and that the topic
+        probe recognises (or not)."""
+        if topic and self.topic is not None:
+            return self.topic.with_neighbours if neighbours else self.topic.without_neighbours
         return self.with_neighbours if neighbours else self.without_neighbours
 
     def save(self, path: Path) -> None:
@@ -147,47 +192,70 @@ class Calibration:
         """Read a file written by `save`."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            models = {
-                key: RefusalModel(**{k: _tuple(v) for k, v in data[key].items()})
-                for key in ("with_neighbours", "without_neighbours")
-            }
+            models = {key: _model(data[key]) for key in ("with_neighbours", "without_neighbours")}
+            topic = _topic(data.get("topic"))
         except FileNotFoundError as exc:
             raise CalibrationError(f"Calibration file {path} does not exist") from exc
         except OSError as exc:
             raise CalibrationError(f"Calibration file {path} cannot be read: {exc}") from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise CalibrationError(f"Calibration file {path} is not usable: {exc}") from exc
-        for model in models.values():
+        pair = (topic.with_neighbours, topic.without_neighbours) if topic else ()
+        for model in (*models.values(), *pair):
             if not set(model.features) <= set(FEATURES):
                 raise CalibrationError(f"Calibration file {path}: unknown feature")
-        return cls(about=data.get("about", {}), **models)
+        return cls(about=data.get("about", {}), topic=topic, **models)
+
+
+def _model(data: dict[str, Any]) -> RefusalModel:
+    return RefusalModel(**{k: _tuple(v) for k, v in data.items()})
+
+
+def _topic(data: dict[str, Any] | None) -> TopicModels | None:
+    if data is None:  # a calibration fitted before the probe, or without one
+        return None
+    probe = TopicProbe(**{k: _tuple(v) for k, v in data["probe"].items()})
+    if not probe.weights:
+        raise ValueError("the topic probe has no weights")
+    return TopicModels(probe, _model(data["with_neighbours"]), _model(data["without_neighbours"]))
 
 
 def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+# Which way each feature points toward answering: a reason is only said for a feature whose
+# value lies on the refusing side of its mean (a fitted weight can turn against its feature's
+# sense when two features move together, and then a high similarity pushes toward refusing).
+_SENSE = {"similarity": 1.0, "coverage": 1.0, "topic": 1.0, "neighbour_margin": -1.0}
+
+
 def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
     """Why the pages do not hold the answer, in words a user reads: the measurements that
     pushed the decision toward refusing, strongest first."""
     pushes = sorted(model.contributions(evidence).items(), key=lambda kv: kv[1])
+    values = dict(zip(model.features, evidence.values(model.features), strict=True))
+    means = dict(zip(model.features, model.means, strict=True))
     said = []
     if evidence.similarity < model.min_similarity:
         said.append(_REASONS["similarity"](evidence))
         pushes = [(n, p) for n, p in pushes if n != "similarity"]
     for name, push in pushes:
-        if push < 0:
+        if push < 0 and _SENSE[name] * (values[name] - means[name]) < 0:
             said.append(_REASONS[name](evidence))
     return said or ["the closest passages do not answer it clearly enough"]
 
 
-_REASONS = {
+_REASONS: dict[str, Callable[[Evidence], str]] = {
     "similarity": lambda e: (
         "no passage of the pages is close in meaning to the question "
         f"(best match {e.similarity:.2f})"
     ),
     "coverage": lambda e: (
         f"the closest passages hold few of the question's words ({e.coverage:.0%} of their weight)"
+    ),
+    "topic": lambda e: (
+        "its topic reads like documentation outside the pages searched, not like these pages"
     ),
     "neighbour_margin": lambda e: (
         "a page outside the pages searched matches it better: "

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.lexicon import words_of
-from app.refusal import Calibration, Evidence, RefusalModel, gather, has_neighbours
+from app.refusal import (
+    Calibration,
+    Evidence,
+    RefusalModel,
+    TopicModels,
+    TopicProbe,
+    gather,
+    has_neighbours,
+)
 from docqa.progress import Progress
 from eval.pseudo import (
     Pseudo,
@@ -32,11 +40,11 @@ WITH, WITHOUT = ("similarity", "coverage", "neighbour_margin"), ("similarity", "
 
 
 def measure(
-    engine: Engine, loaded: Loaded, items: Sequence[Pseudo], progress: Progress
+    loaded: Loaded, items: Sequence[Pseudo], vectors: np.ndarray[Any, Any], progress: Progress
 ) -> list[Evidence]:
-    """The refusal evidence of every pseudo-question, with what it was made from hidden."""
+    """The refusal evidence of every pseudo-question (`vectors`: their embeddings), with what
+    it was made from hidden."""
     build = loaded.build
-    vectors = engine.embedder.encode([p.text for p in items])
     out = []
     for n, (item, vector) in enumerate(zip(items, vectors, strict=True), 1):
         sims = build.units.vectors @ vector
@@ -70,6 +78,7 @@ def _without(neighbours: Neighbours | None, page: str) -> Neighbours | None:
 
 
 FLOOR_QUANTILE = 0.01  # of the positives' similarity: below it, nothing is answered
+FOLDS = 5  # the topic probe's scores of the pseudo-questions are out of fold
 
 
 def kind_weights(labels: Sequence[bool], kinds: Sequence[str]) -> np.ndarray[Any, Any]:
@@ -118,6 +127,58 @@ def fit(
     )
 
 
+def fit_topic(
+    vectors: np.ndarray[Any, Any], labels: Sequence[bool], kinds: Sequence[str], seed: int
+) -> tuple[TopicProbe, np.ndarray[Any, Any]] | None:
+    """The topic probe: a logistic regression on the pseudo-questions' embeddings (classes
+    and kinds weighted as in `fit`, scikit-learn's default regularisation). Also returns each
+    pseudo-question's score from a probe fitted without its fold, so the refusal model that
+    reads the score is fitted on scores like those of questions the probe never saw. None
+    when either class has fewer pseudo-questions than folds (too few pages to learn from)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.asarray(vectors, dtype=np.float64)
+    y = np.array(labels, dtype=bool)
+    if min(int(y.sum()), int((~y).sum())) < FOLDS:
+        return None
+    weights = kind_weights(labels, kinds)
+    strata = [f"{label}:{kind}" for label, kind in zip(labels, kinds, strict=True)]
+    held_out = np.zeros(len(y))
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+    for train, test in folds.split(x, strata):
+        part = LogisticRegression(max_iter=3000).fit(x[train], y[train], weights[train])
+        held_out[test] = part.decision_function(x[test])
+    probe = LogisticRegression(max_iter=3000).fit(x, y, weights)
+    return (
+        TopicProbe(
+            tuple(round(float(w), 6) for w in probe.coef_[0]),
+            round(float(probe.intercept_[0]), 6),
+        ),
+        held_out,
+    )
+
+
+def topic_models(
+    vectors: np.ndarray[Any, Any],
+    evidence: Sequence[Evidence],
+    labels: Sequence[bool],
+    kinds: Sequence[str],
+    neighbours: bool,
+    seed: int,
+) -> tuple[TopicModels | None, list[Evidence]]:
+    """The topic probe and the refusal models that read its score, with the evidence they
+    were fitted on (each pseudo-question's out-of-fold score added); None without a probe."""
+    fitted = fit_topic(vectors, labels, kinds, seed)
+    if fitted is None:
+        return None, list(evidence)
+    probe, held_out = fitted
+    scored = [replace(e, topic=float(t)) for e, t in zip(evidence, held_out, strict=True)]
+    without = fit(scored, labels, (*WITHOUT, "topic"), kinds)
+    with_them = fit(scored, labels, (*WITH, "topic"), kinds) if neighbours else without
+    return TopicModels(probe, with_them, without), scored
+
+
 def figures(
     model: RefusalModel, evidence: Sequence[Evidence], items: Sequence[Pseudo]
 ) -> dict[str, dict[str, Any]]:
@@ -148,7 +209,8 @@ def calibrate(
     items += general_pseudo(sizes, rng)
     pool = foreign_words([*(p.text for p in items if not p.answerable)], loaded.lexicon)
     items = [replace(p, text=add_context(p.text, pool, sizes, rng)) for p in items]
-    evidence = measure(engine, loaded, items, progress)
+    vectors = engine.embedder.encode([p.text for p in items])
+    evidence = measure(loaded, items, vectors, progress)
     labels = [p.answerable for p in items]
     neighbours = loaded.build.neighbours
     kinds = [p.source for p in items]
@@ -158,6 +220,11 @@ def calibrate(
         if has_neighbours(neighbours)
         else models["without_neighbours"]
     )
+    topic, scored = topic_models(vectors, evidence, labels, kinds, has_neighbours(neighbours), seed)
+    shares = {name: figures(model, evidence, items) for name, model in models.items()}
+    if topic is not None:
+        for name, model in (("with", topic.with_neighbours), ("without", topic.without_neighbours)):
+            shares[f"topic_{name}_neighbours"] = figures(model, scored, items)
     about = {
         "method": "docs/refusal.md",
         "seed": seed,
@@ -165,8 +232,6 @@ def calibrate(
         "neighbours": str(neighbours_folder or ""),
         "neighbour_headings": len(neighbours.headings) if neighbours is not None else 0,
         "model": engine.settings.embedding_id,
-        "pseudo_questions": {
-            name: figures(model, evidence, items) for name, model in models.items()
-        },
+        "pseudo_questions": shares,
     }
-    return Calibration(models["with_neighbours"], models["without_neighbours"], about)
+    return Calibration(models["with_neighbours"], models["without_neighbours"], about, topic)

@@ -99,6 +99,14 @@ def test_searching_one_guide_refuses_what_another_guide_answers(guides) -> None:
     assert not own.refused and cited(own) == {"quillstore/quill-access"}
 
 
+def test_a_topic_probe_fitted_on_other_pages_does_not_judge_these(engine) -> None:  # type: ignore[no-untyped-def]
+    # The shipped probe was fitted on the Comprehend security pages: it does not recognise
+    # the Quillstore pages' headings, so the models without it decide here.
+    assert not engine.topic_applies(engine.load())
+    answer = engine.ask("Which managed policy lets a user only read documents?")
+    assert "topic" not in answer.signals and "neighbour_margin" in answer.signals
+
+
 def test_an_off_topic_question_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask("What is the best pizza in Naples?")
     assert answer.refused and answer.related, "a refusal still offers the closest pages"

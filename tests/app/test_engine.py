@@ -61,6 +61,15 @@ def test_a_refusal_can_point_to_the_guide_that_answers(real_engine) -> None:  # 
     assert any("s3-userguide/" in r for r in answer.reasons), answer.reasons
 
 
+def test_the_shipped_topic_probe_judges_the_pages_it_was_fitted_on(real_engine) -> None:  # type: ignore[no-untyped-def]
+    loaded = real_engine.load()
+    assert real_engine.topic_applies(loaded)
+    answer = real_engine.ask("Which key encrypts the output of an entities detection job?")
+    assert not answer.refused and answer.signals["topic"] > 0
+    refused = real_engine.ask("Which header do I send to delete an object version with MFA delete?")
+    assert refused.signals["topic"] < 0, "an S3 topic reads as the neighbouring pages'"
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "\n\t"])
 def test_empty_question_is_an_error(real_engine, question: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(EmptyQuestionError, match="empty"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from app.refusal import (
     CalibrationError,
     Evidence,
     RefusalModel,
+    TopicModels,
+    TopicProbe,
     gather,
     has_neighbours,
     reasons,
@@ -91,18 +94,64 @@ def test_a_calibration_file_round_trips(tmp_path: Path) -> None:
     assert again.model(neighbours=False).features == ("similarity",)
 
 
+TOPIC = TopicModels(
+    TopicProbe((1.0, 0.0, 0.0), -0.5),
+    RefusalModel(("similarity", "topic"), (1.0, 1.0), 0.0, (0.5, 0.0), (0.1, 1.0)),
+    RefusalModel(("similarity", "topic"), (1.0, 2.0), 0.0, (0.5, 0.0), (0.1, 1.0)),
+)
+
+
+def test_the_topic_probe_scores_a_question_and_recognises_its_own_pages() -> None:
+    probe = TOPIC.probe
+    assert probe.score(np.array([1.0, 0.0, 0.0], np.float32)) == pytest.approx(0.5)
+    assert probe.score(np.array([0.0, 1.0, 0.0], np.float32)) == pytest.approx(-0.5)
+    own = np.array([[1.0, 0, 0]] * 9 + [[0, 1.0, 0]], np.float32)  # 9 of 10 covered
+    other = np.array([[1.0, 0, 0]] * 8 + [[0, 1.0, 0]] * 2, np.float32)
+    assert probe.recognises(own) and not probe.recognises(other)
+    assert not probe.recognises(np.zeros((0, 3), np.float32)), "no headings: nothing to judge"
+
+
+def test_the_topic_models_are_chosen_only_when_the_probe_applies() -> None:
+    calibration = Calibration(MODEL, RefusalModel(("similarity",), (1.0,), 0.0, (0.5,), (0.1,)))
+    assert calibration.model(True, topic=True) is MODEL, "no probe fitted: the plain model"
+    with_topic = Calibration(calibration.with_neighbours, calibration.without_neighbours, {}, TOPIC)
+    assert with_topic.model(True, topic=True) is TOPIC.with_neighbours
+    assert with_topic.model(False, topic=True) is TOPIC.without_neighbours
+    assert with_topic.model(True, topic=False) is MODEL
+    model = with_topic.model(False, topic=True)
+    covered, elsewhere = Evidence(0.5, 0.5, topic=2.0), Evidence(0.5, 0.5, topic=-2.0)
+    assert model.answers(covered) and not model.answers(elsewhere)
+    assert reasons(elsewhere, model) == [
+        "its topic reads like documentation outside the pages searched, not like these pages"
+    ]
+
+
+def test_a_calibration_with_a_topic_probe_round_trips(tmp_path: Path) -> None:
+    calibration = Calibration(MODEL, MODEL, {"seed": 1}, TOPIC)
+    path = tmp_path / "calibration.json"
+    calibration.save(path)
+    again = Calibration.load(path)
+    assert again == calibration and again.topic is not None
+    assert again.topic.probe.score(np.array([1.0, 0, 0], np.float32)) == pytest.approx(0.5)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (None, "does not exist"),
         ("not json", "not usable"),
         (json.dumps({"with_neighbours": {}}), "not usable"),
+        ("TOPIC-WITHOUT-PROBE", "not usable"),
     ],
 )
 def test_a_bad_calibration_file_is_a_clear_error(
     tmp_path: Path, content: str | None, message: str
 ) -> None:
     path = tmp_path / "calibration.json"
+    if content == "TOPIC-WITHOUT-PROBE":  # a topic block whose probe was lost
+        data = json.loads(DEFAULT_CALIBRATION.read_text(encoding="utf-8"))
+        data["topic"] = {"with_neighbours": data["with_neighbours"]}
+        content = json.dumps(data)
     if content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(CalibrationError, match=message):
@@ -139,6 +188,27 @@ def test_the_shipped_models_decide_the_way_the_evidence_points(neighbours: bool)
         assert model.probability(Evidence(0.45, 0.4, 0.7)) < p, "a neighbour matches better"
     floor = Evidence(model.min_similarity - 0.01, 1.0, worse)
     assert not model.answers(floor), "below the similarity floor nothing is answered"
+
+
+@pytest.mark.parametrize("neighbours", [True, False])
+def test_the_shipped_topic_models_follow_the_probe(neighbours: bool) -> None:
+    calibration = Calibration.load()
+    assert calibration.topic is not None, "the shipped calibration has a topic probe"
+    model = calibration.model(neighbours, topic=True)
+    assert "topic" in model.features
+    assert ("neighbour_margin" in model.features) is neighbours
+    middle = Evidence(0.45, 0.4, 0.45 if neighbours else None, topic=0.0)
+    p = model.probability(middle)
+    assert model.probability(replace(middle, topic=3.0)) > p, "a topic the pages cover"
+    assert model.probability(replace(middle, topic=-3.0)) < p, "a topic found elsewhere"
+    assert model.probability(replace(middle, similarity=0.55)) > p, "closer in meaning"
+    quoted = Evidence(0.9, 1.0, 0.3 if neighbours else None, topic=2.0)
+    stranger = Evidence(0.1, 0.0, 0.95 if neighbours else None, topic=-2.0)
+    assert model.answers(quoted) and not model.answers(stranger)
+    # However the weights fall, a refusal never blames a close match for being close.
+    close = Evidence(0.7, 0.1, 0.75 if neighbours else None, topic=-3.0)
+    assert not model.answers(close)
+    assert not any("close in meaning" in r for r in reasons(close, model)), reasons(close, model)
 
 
 def test_neighbours_that_are_all_indexed_leave_the_model_without_them(

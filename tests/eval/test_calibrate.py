@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from app.refusal import Evidence, RefusalModel
-from eval.calibrate import WITH, WITHOUT, figures, fit
-from eval.pseudo import Pseudo
+import numpy as np
+import pytest
+
+from app.refusal import Calibration, Evidence, RefusalModel
+from eval.calibrate import WITH, WITHOUT, figures, fit, fit_topic
+from eval.pseudo import Pseudo, Sizes
 
 
 def synthetic(n: int = 200) -> tuple[list[Evidence], list[bool]]:
@@ -78,3 +81,64 @@ def test_figures_report_the_share_refused_per_source() -> None:
     assert list(result) == ["indexed sentence", "general text"]
     assert result["indexed sentence"] == {"n": 3, "refused": 0.333}
     assert result["general text"] == {"n": 2, "refused": 0.5}
+
+
+def test_the_topic_probe_learns_which_directions_the_pages_cover() -> None:
+    # The pages' questions lean toward the first axis, the others' toward the second.
+    rng = np.random.default_rng(5)
+    n = 120
+    lean = np.r_[np.tile([1.0, 0.0], (n, 1)), np.tile([0.0, 1.0], (n, 1))]
+    vectors = np.hstack([lean, np.zeros((2 * n, 2))]) + rng.normal(0, 0.3, (2 * n, 4))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = [True] * n + [False] * n
+    kinds = ["indexed sentence"] * n + ["neighbour heading"] * n
+    probe, held_out = fit_topic(vectors, labels, kinds, seed=3)
+    assert len(probe.weights) == 4 and probe.weights[0] > 0 > probe.weights[1]
+    assert probe.score(np.array([1.0, 0, 0, 0], np.float32)) > 0
+    assert probe.score(np.array([0, 1.0, 0, 0], np.float32)) < 0
+    assert probe.recognises(vectors[:n].astype(np.float32))
+    assert not probe.recognises(vectors[n:].astype(np.float32))
+    # Out of fold: each score comes from a probe that never saw its question.
+    full = probe.scores(vectors)
+    assert held_out.shape == (2 * n,) and not np.allclose(held_out, full, atol=1e-3)
+    assert np.mean((held_out > 0) == np.array(labels)) > 0.9
+
+
+def test_too_few_pseudo_questions_fit_no_topic_probe() -> None:
+    vectors = np.eye(6, 4)
+    assert fit_topic(vectors, [True] * 3 + [False] * 3, ["a"] * 3 + ["b"] * 3, seed=1) is None
+
+
+READER = Path(__file__).resolve().parents[1] / "fixtures" / "reader"
+
+
+@pytest.mark.slow
+def test_calibrate_fits_every_model_on_pages_and_their_neighbours(
+    tmp_path: Path, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """`docqa calibrate` end to end on pages written for the tests (the real model): the
+    topic probe it fits recognises these pages, and the engine then judges with it."""
+    from app.engine import Engine
+    from docqa.settings import Settings
+    from eval.calibrate import calibrate
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(data_dir=tmp_path / "data", neighbours_dir=READER / "neighbours")
+    run_ingest(settings, lambda: real_embedder, READER / "pages")
+    engine = Engine(settings, embedder=real_embedder)
+    result = calibrate(engine, READER / "neighbours", 13, lambda *_: None, Sizes(general=100))
+    assert result.topic is not None and "topic" in result.topic.with_neighbours.features
+    shares = result.about["pseudo_questions"]
+    assert set(shares) == {
+        "with_neighbours",
+        "without_neighbours",
+        "topic_with_neighbours",
+        "topic_without_neighbours",
+    }
+    assert shares["topic_with_neighbours"]["general text"]["refused"] > 0.9
+    path = tmp_path / "calibration.json"
+    result.save(path)
+    engine.calibration = Calibration.load(path)
+    assert engine.topic_applies(engine.load())
+    answer = engine.ask("Which managed policy lets a user only read documents?")
+    assert not answer.refused and "topic" in answer.signals
