@@ -45,8 +45,7 @@ class ReaderConfig:
     label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
     keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
     other_page_words: float = 0.25  # another page joins when it adds this share of the words
-    max_units: int = 5
-    max_chars: int = 1200
+    max_chars: int = 1200  # the answer's length budget (code blocks aside)
     max_items: int = 15  # list items or table rows brought along by the line opening them
     pages: int = 3
 
@@ -219,9 +218,8 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
     chosen: list[Candidate] = _fresh(reading.expand(best), [])
     start = chosen[0]
     covered = lexicon.covered(words, " ".join(c.text for c in chosen))
-    picked = 1
     for c in ranked:
-        if picked >= cfg.max_units or c.score < cfg.keep_ratio * best.score:
+        if c.score < cfg.keep_ratio * best.score:
             break
         if any(c.row == x.row or _similar(c.text, x.text) for x in chosen):
             continue
@@ -235,7 +233,6 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
             continue
         chosen.extend(group)
         covered |= new_words
-        picked += 1
     return order(chosen, start)
 
 

@@ -39,7 +39,9 @@ class Build:
         units = tuple(u for c in chunks for u in chunk_units(c))
         self.units = UnitIndex(units, np.zeros((len(units), 4), np.float32))
 
-    def read(self, question: str, liked: dict[str, float]) -> list[str]:
+    def read(
+        self, question: str, liked: dict[str, float], config: ReaderConfig | None = None
+    ) -> list[str]:
         """The answer's unit texts when units holding a `liked` word get that cosine."""
         sims = np.array(
             [max([v for w, v in liked.items() if w in u.text] or [0.1]) for u in self.units.units],
@@ -47,7 +49,7 @@ class Build:
         )
         lexicon = Lexicon.of(c.lexical_text for c in self.chunks.values())
         reading = Reading(
-            self.units, self.chunks, sims, words_of(question), lexicon, ReaderConfig()
+            self.units, self.chunks, sims, words_of(question), lexicon, config or ReaderConfig()
         )
         pages: dict[str, list[Passage]] = {}
         for c in self.chunks.values():
@@ -229,3 +231,27 @@ def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> 
     # The section title leads, then the sentence that leans on it; the source shows the title.
     assert text.startswith("**GadgetReader** [1]") and "This policy lets readers" in text
     assert citations[0].passage.startswith("**GadgetReader**")
+
+
+def test_the_length_budget_bounds_an_answer_and_a_close_unit_is_never_cut_by_count() -> None:
+    # Twelve sentences, each as close to the question: as many join as the budget holds.
+    sentences = [
+        "Gadget doors lock with a badge reader after dark.",
+        "A locked vault opens only for its two named owners.",
+        "Each key drawer logs who opened it and when.",
+        "Lids on the storage bins snap shut by themselves.",
+        "Hatches in the floor need a second person present.",
+        "Outer gates close at ten and reopen at six.",
+        "Shipping boxes are sealed with numbered tape.",
+        "Display cases use glass that resists a hammer.",
+        "Every safe asks for a six digit code twice.",
+        "Cash tills lock when the shift manager leaves.",
+        "Network ports stay disabled until an admin enables them.",
+        "Spare badges sit in a locked cabinet at reception.",
+    ]
+    build = Build([chunk("gadgets", 0, " ".join(sentences))])
+    answer = build.read("How are gadgets locked?", {"": 0.8})
+    assert sorted(answer) == sorted(sentences), "all twelve fit in the budget: all join"
+    short = build.read("How are gadgets locked?", {"": 0.8}, ReaderConfig(max_chars=300))
+    size = sum(len(t) for t in short)
+    assert 300 - 60 < size <= 300, "filled up to a smaller budget, never past it"
