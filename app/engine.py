@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
 
 REFUSAL = "The documentation pages do not answer this question."
+QUESTION_CACHE = 1024  # embeddings of recent questions kept, for their follow-ups
 History = Sequence[str | Answer]
 
 
@@ -96,6 +98,8 @@ class Engine:
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
         self._calibration: Calibration | None = None
+        self._questions: OrderedDict[str, Vector] = OrderedDict()  # recent questions' vectors
+        self._questions_lock = threading.Lock()
         self.reader = ReaderConfig()
         self.fusion = FusionConfig(
             dense_weight=settings.dense_weight,
@@ -147,20 +151,35 @@ class Engine:
     ) -> Query:
         """The question as retrieval searches it. In a conversation it is read two ways: on
         its own, and with the whole conversation (its embedding blended with the
-        conversation's, its words joined to the earlier questions', the last answer's pages
-        favoured). A question that does not read as a continuation and that the pages answer
-        on its own (by the refusal model) is a new topic, read on its own."""
+        conversation's, the mean of every question's; its words joined to the earlier
+        questions'; the last answer's pages favoured). A question that does not read as a
+        continuation and that the pages answer on its own (by the refusal model) is a new
+        topic, read on its own."""
         if not chat.earlier:
-            return Query(question, question, self.embedder.encode([question])[0])
-        whole = chat.text(question)
-        vectors = self.embedder.encode([question, whole])
-        alone = Query(question, question, vectors[0])
+            return Query(question, question, self.embed_questions([question])[0])
+        vectors = self.embed_questions([*chat.earlier, question])
+        alone = Query(question, question, vectors[-1])
         sims = loaded.retriever.unit_sims(alone.vector, scope)
         if not leans_back(question) and self.answerable(alone, sims, loaded, scope):
             return alone
-        blended = vectors[0] + vectors[1]
+        whole = np.mean(vectors, axis=0)
+        blended = vectors[-1] + whole / (np.linalg.norm(whole) or 1.0)
         blended = (blended / (np.linalg.norm(blended) or 1.0)).astype(np.float32)
-        return Query(question, whole, blended, chat.cited)
+        return Query(question, chat.text(question), blended, chat.cited)
+
+    def embed_questions(self, questions: Sequence[str]) -> list[Vector]:
+        """The questions' embeddings; a conversation's earlier questions were embedded when
+        they were asked, so a follow-up costs the model one question, as any question does."""
+        with self._questions_lock:
+            missing = list(dict.fromkeys(q for q in questions if q not in self._questions))
+        fresh = dict(zip(missing, self.embedder.encode(missing), strict=True)) if missing else {}
+        with self._questions_lock:
+            for text, vector in fresh.items():
+                self._questions[text] = vector
+                self._questions.move_to_end(text)
+            while len(self._questions) > QUESTION_CACHE:
+                self._questions.popitem(last=False)
+            return [fresh[q] if q in fresh else self._questions[q] for q in questions]
 
     def answerable(
         self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None

@@ -12,6 +12,7 @@ from eval.bench.models import BenchError, BenchRun
 from eval.questions import Question
 
 if TYPE_CHECKING:
+    from app.models import Answer
     from ingest.embed import Embedder
 
 STAGES = ("embed", "dense", "units", "lexical", "fusion", "retrieve", "answer", "total")
@@ -52,18 +53,27 @@ def _cycle(questions: Sequence[Question], n: int) -> list[Question]:
 
 
 def query_docqa(run: BenchRun, embedder: Embedder) -> tuple[dict[str, Any], float]:
-    """Engine.ask on the questions, warm; per-stage percentiles and the phase's peak RSS."""
+    """Engine.ask on the questions, warm; per-stage percentiles and the phase's peak RSS. A
+    follow-up is asked as in a chat: its earlier turns are asked first (untimed), and it
+    gets their answers."""
     from app.engine import Engine
 
     gc.collect()
     reset = reset_peak_rss()
     engine = Engine(run.settings, embedder=embedder)
+
+    def ask(q: Question) -> Answer:
+        earlier: list[Answer] = []
+        for turn in q.history:
+            earlier.append(engine.ask(turn, earlier))
+        return engine.ask(q.question, earlier)
+
     for q in run.questions[:WARMUP]:
-        engine.ask(q.question, q.history)
+        ask(q)
     timings: dict[str, list[float]] = {stage: [] for stage in STAGES}
     items = _cycle(run.questions, run.options.queries)
     for n, q in enumerate(items, 1):
-        answer = engine.ask(q.question, q.history)
+        answer = ask(q)
         for stage in STAGES:
             timings[stage].append(answer.timings_ms.get(stage, 0.0))
         if n % 10 == 0 or n == len(items):
