@@ -149,8 +149,11 @@ class TopicProbe:
         return float(self.scores(vector[None, :])[0])
 
     def recognises(self, headings: np.ndarray[Any, Any]) -> bool:
-        """Whether these are (nearly all) headings of the pages it was fitted on."""
-        return len(headings) > 0 and float((self.scores(headings) > 0).mean()) >= self.min_share
+        """Whether these are (nearly all) headings of the pages it was fitted on, embedded by
+        the model it was fitted with (another model's vectors are never recognised)."""
+        if headings.ndim != 2 or len(headings) == 0 or headings.shape[1] != len(self.weights):
+            return False
+        return float((self.scores(headings) > 0).mean()) >= self.min_share
 
 
 @dataclass(frozen=True)

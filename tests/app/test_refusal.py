@@ -109,6 +109,7 @@ def test_the_topic_probe_scores_a_question_and_recognises_its_own_pages() -> Non
     other = np.array([[1.0, 0, 0]] * 8 + [[0, 1.0, 0]] * 2, np.float32)
     assert probe.recognises(own) and not probe.recognises(other)
     assert not probe.recognises(np.zeros((0, 3), np.float32)), "no headings: nothing to judge"
+    assert not probe.recognises(np.ones((4, 5), np.float32)), "another model's vectors"
 
 
 def test_the_topic_models_are_chosen_only_when_the_probe_applies() -> None:
