@@ -4,6 +4,7 @@ text holds (words matched by stem, weighted by rarity)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -30,6 +31,28 @@ def words_of(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize(text)))
 
 
+@dataclass(frozen=True)
+class Weighed:
+    """A question's words as (stem, IDF weight) pairs, and their total weight."""
+
+    pairs: tuple[tuple[str, float], ...]
+    total: float
+
+    def coverage(self, text: str, heading: str = "", heading_share: float = 0.0) -> float:
+        """IDF-weighted share of the words found in the text (by stem); a word found only in
+        the heading counts `heading_share` of its weight."""
+        if not self.total:
+            return 0.0
+        body, head = stems(text), stems(heading) if heading else frozenset()
+        found = 0.0
+        for token, weight in self.pairs:
+            if token in body:
+                found += weight
+            elif token in head:
+                found += heading_share * weight
+        return found / self.total
+
+
 class Lexicon:
     """IDF of every token of the indexed passages."""
 
@@ -51,18 +74,12 @@ class Lexicon:
     ) -> float:
         """IDF-weighted share of the words found in the text (by stem); a word found only in
         the heading counts `heading_share` of its weight."""
-        total = sum(self.weight(w) for w in words)
-        if not total:
-            return 0.0
-        body, head = stems(text), stems(heading) if heading else frozenset()
-        found = 0.0
-        for w in words:
-            s = stem(w)
-            if s in body:
-                found += self.weight(w)
-            elif s in head:
-                found += heading_share * self.weight(w)
-        return found / total
+        return self.weighed(words).coverage(text, heading, heading_share)
+
+    def weighed(self, words: Sequence[str]) -> Weighed:
+        """The words stemmed and weighed once, to measure many texts against."""
+        pairs = tuple((stem(w), self.weight(w)) for w in words)
+        return Weighed(pairs, sum(w for _, w in pairs))
 
     def share(self, part: Iterable[str], words: Sequence[str]) -> float:
         """The IDF weight of `part` as a share of the weight of `words`."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.lexicon import Lexicon
 from app.models import Hit, Passage
@@ -87,12 +88,13 @@ class Reading:
     ) -> None:
         self.units, self.chunks, self.sims = units, chunks, sims
         self.words, self.lexicon, self.config = words, lexicon, config
+        self.weighed = lexicon.weighed(words)  # the words' stems and weights, once
 
     def candidate(self, row: int, rank: int, passage: Passage | None = None) -> Candidate:
         """A unit scored: cosine plus weighted word coverage, discounted by page rank, for
         navigation sentences and for labels."""
         cfg, unit = self.config, self.units.units[row]
-        cover = self.lexicon.coverage(self.words, unit.text, unit.heading, cfg.heading_share)
+        cover = self.weighed.coverage(unit.text, unit.heading, cfg.heading_share)
         score = (float(self.sims[row]) + cfg.lexical_weight * cover) / (1 + cfg.rank_decay * rank)
         if is_navigation(unit.text):
             score *= cfg.navigation_factor
@@ -263,5 +265,10 @@ def order(chosen: Sequence[Candidate], lead: Candidate) -> list[Candidate]:
 
 
 def _similar(a: str, b: str) -> bool:
-    ta, tb = set(a.lower().split()), set(b.lower().split())
+    ta, tb = _words(a), _words(b)
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+@lru_cache(maxsize=4096)  # the units of a few hundred answers
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.lower().split())

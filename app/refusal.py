@@ -71,10 +71,11 @@ def gather(
     pages and the neighbouring pages."""
     if not len(sims):
         return Evidence(0.0, 0.0)
-    closest = np.argsort(-sims)[:CLOSEST]
-    coverage = max(
-        lexicon.coverage(words, units.units[i].text, units.units[i].heading, 1.0) for i in closest
-    )
+    top = np.argpartition(-sims, CLOSEST)[:CLOSEST] if len(sims) > CLOSEST else np.arange(len(sims))
+    closest = top[np.argsort(-sims[top], kind="stable")]
+    weighed = lexicon.weighed(words)
+    unit = units.units
+    coverage = max(weighed.coverage(unit[i].text, unit[i].heading, 1.0) for i in closest)
     if has_neighbours(neighbours):
         near = neighbours.vectors @ vector
         best = int(np.argmax(near))

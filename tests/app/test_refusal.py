@@ -229,3 +229,18 @@ def test_neighbours_that_are_all_indexed_leave_the_model_without_them(
     answer = engine.ask("How are widgets encrypted at rest?")
     assert "neighbour_margin" not in answer.signals and "similarity" in answer.signals
     assert has_neighbours(Neighbours(("a",), ("A > B",), np.ones((1, 3), np.float32)))
+
+
+@pytest.mark.parametrize(("rank", "covered"), [(4, True), (12, False)])
+def test_coverage_is_read_from_the_ten_closest_units_only(rank: int, covered: bool) -> None:
+    texts = [f"Filler sentence number {n} about nothing." for n in range(15)]
+    texts[rank] = "Gadget keys live in the vault."
+    units = UnitIndex(
+        tuple(Unit("p::0000", n, 0, "sentence", t, "Gadgets") for n, t in enumerate(texts)),
+        np.zeros((15, 3), np.float32),
+    )
+    sims = np.linspace(0.9, 0.2, 15).astype(np.float32)  # row n is the n-th closest
+    lexicon = Lexicon.of(texts)
+    evidence = gather(["gadget", "vault"], sims, units, lexicon, None, np.zeros(3, np.float32))
+    assert evidence.similarity == pytest.approx(0.9)
+    assert (evidence.coverage == pytest.approx(1.0)) is covered
