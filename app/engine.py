@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 REFUSAL = "The documentation pages do not answer this question."
 QUESTION_CACHE = 1024  # embeddings of recent questions kept, for their follow-ups
+TOPIC_SAMPLE = 2000  # headings the topic probe reads to decide whether it knows the pages
 History = Sequence[str | Answer]
 
 
@@ -196,11 +197,13 @@ class Engine:
             return False
         key = "" if scope is None else scope.guide
         if key not in loaded.topic_checks:
-            units = loaded.build.units
-            rows = np.array([u.kind == "heading" for u in units.units], dtype=bool)
+            rows = loaded.retriever.heading_rows
             if scope is not None:
-                rows &= scope.unit_rows
-            loaded.topic_checks[key] = topic.probe.recognises(units.vectors[rows])
+                rows = rows[scope.unit_rows[rows]]
+            if len(rows) > TOPIC_SAMPLE:  # a share is all it needs: an even sample will do
+                rows = rows[np.linspace(0, len(rows) - 1, TOPIC_SAMPLE).astype(np.int64)]
+            vectors = np.asarray(loaded.build.units.vectors[rows])
+            loaded.topic_checks[key] = topic.probe.recognises(vectors)
         return loaded.topic_checks[key]
 
     def refusal_model(self, loaded: Loaded, scope: Scope | None = None) -> RefusalModel:

@@ -82,7 +82,8 @@ class Retriever:
         rows = build.units.rows_by_chunk()
         self.rows = rows  # chunk id -> its units' rows, in reading order
         self._unit_chunks = list(rows)
-        self._starts = np.array([r[0] for r in rows.values()], dtype=np.int64)
+        # Each chunk's first unit row: its heading path (ingest/units.py puts it first).
+        self.heading_rows = np.array([r[0] for r in rows.values()], dtype=np.int64)
         self._scopes: dict[str, Scope] = {}
 
     def guides(self) -> list[str]:
@@ -121,7 +122,7 @@ class Retriever:
         """Chunks ranked by their best-matching answer unit."""
         if not len(sims):
             return []
-        best = np.maximum.reduceat(sims, self._starts)
+        best = np.maximum.reduceat(sims, self.heading_rows)
         order = np.argsort(-best, kind="stable")[:n]
         return [self._unit_chunks[i] for i in order]
 
