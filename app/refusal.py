@@ -258,9 +258,7 @@ _REASONS: dict[str, Callable[[Evidence], str]] = {
     "coverage": lambda e: (
         f"the closest passages hold few of the question's words ({e.coverage:.0%} of their weight)"
     ),
-    "topic": lambda e: (
-        "its topic reads like documentation outside the pages searched, not like these pages"
-    ),
+    "topic": lambda e: "it reads like a question for documentation outside the pages searched",
     "neighbour_margin": lambda e: (
         "a page outside the pages searched matches it better: "
         f'"{e.neighbour_heading}" ({e.neighbour_page})'

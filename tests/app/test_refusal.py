@@ -123,7 +123,7 @@ def test_the_topic_models_are_chosen_only_when_the_probe_applies() -> None:
     covered, elsewhere = Evidence(0.5, 0.5, topic=2.0), Evidence(0.5, 0.5, topic=-2.0)
     assert model.answers(covered) and not model.answers(elsewhere)
     assert reasons(elsewhere, model) == [
-        "its topic reads like documentation outside the pages searched, not like these pages"
+        "it reads like a question for documentation outside the pages searched"
     ]
 
 
