@@ -23,7 +23,11 @@ from ingest.neighbours import Neighbours
 from ingest.units import UnitIndex
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
-FEATURES = ("similarity", "coverage", "neighbour_margin", "topic")
+# Every feature a model may read, and which way it points toward answering (a reason is only
+# said for a feature whose value lies on the refusing side of its mean: a fitted weight can
+# turn against its feature's sense when two features move together).
+SENSE = {"similarity": 1.0, "coverage": 1.0, "neighbour_margin": -1.0, "topic": 1.0}
+FEATURES = tuple(SENSE)
 CLOSEST = 10  # units whose word coverage is measured: the closest by meaning
 
 
@@ -228,12 +232,6 @@ def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-# Which way each feature points toward answering: a reason is only said for a feature whose
-# value lies on the refusing side of its mean (a fitted weight can turn against its feature's
-# sense when two features move together, and then a high similarity pushes toward refusing).
-_SENSE = {"similarity": 1.0, "coverage": 1.0, "topic": 1.0, "neighbour_margin": -1.0}
-
-
 def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
     """Why the pages do not hold the answer, in words a user reads: the measurements that
     pushed the decision toward refusing, strongest first."""
@@ -245,7 +243,7 @@ def reasons(evidence: Evidence, model: RefusalModel) -> list[str]:
         said.append(_REASONS["similarity"](evidence))
         pushes = [(n, p) for n, p in pushes if n != "similarity"]
     for name, push in pushes:
-        if push < 0 and _SENSE[name] * (values[name] - means[name]) < 0:
+        if push < 0 and SENSE[name] * (values[name] - means[name]) < 0:
             said.append(_REASONS[name](evidence))
     return said or ["the closest passages do not answer it clearly enough"]
 
