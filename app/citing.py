@@ -1,12 +1,13 @@
 """The answer's text and its sources: each unit quoted with a `[n]` after it, one numbered
-source per cited section holding every passage of it the answer quotes."""
+source per cited section holding every passage of it the answer quotes; the pages it quotes
+lead the ranking it is shown with."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from app.models import Citation, Passage
+from app.models import Citation, Hit, Passage
 from app.reader import Candidate
 from ingest.fences import is_code
 
@@ -43,6 +44,13 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
             Citation(n, first.page_id, first.title, first.section, first.link, text, score)
         )
     return "\n\n".join(_join(parts)), tuple(citations)
+
+
+def cited_first(hits: Sequence[Hit], cited: Sequence[str]) -> tuple[Hit, ...]:
+    """The ranking an answer is shown with: the pages it quotes first, in the order it cites
+    them (the reader's choice, made on sentences, reranks retrieval's), then the others."""
+    order = {page: n for n, page in enumerate(dict.fromkeys(cited))}
+    return tuple(sorted(hits, key=lambda h: order.get(h.page_id, len(order))))
 
 
 def _join(parts: list[str]) -> list[str]:

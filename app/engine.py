@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.citing import cite
+from app.citing import cite, cited_first
 from app.lexicon import Lexicon, words_of
 from app.llm import (
     NOT_IN_SOURCES,
@@ -23,7 +23,14 @@ from app.llm import (
     top_passages,
 )
 from app.models import Answer, Citation, Hit
-from app.question import Conversation, clean_question, conversation, is_short, leans_back
+from app.question import (
+    Conversation,
+    asking_part,
+    clean_question,
+    conversation,
+    is_short,
+    leans_back,
+)
 from app.reader import ReaderConfig, Reading, candidates, select
 from app.refusal import (
     DEFAULT_CALIBRATION,
@@ -173,7 +180,7 @@ class Engine:
         they were asked, so a follow-up costs the model one question, as any question does."""
         with self._questions_lock:
             missing = list(dict.fromkeys(q for q in questions if q not in self._questions))
-        fresh = dict(zip(missing, self.embedder.encode(missing), strict=True)) if missing else {}
+        fresh = self._embed_focused(missing) if missing else {}
         with self._questions_lock:
             for text, vector in fresh.items():
                 self._questions[text] = vector
@@ -181,6 +188,19 @@ class Engine:
             while len(self._questions) > QUESTION_CACHE:
                 self._questions.popitem(last=False)
             return [fresh[q] if q in fresh else self._questions[q] for q in questions]
+
+    def _embed_focused(self, questions: Sequence[str]) -> dict[str, Vector]:
+        """Each question's embedding; a question that tells a story or pastes an error before
+        it asks is embedded whole and by its asking part, the two averaged, so the asking part
+        weighs as much as all the rest (one batch for every text)."""
+        parts = {q: p for q in questions if (p := asking_part(q)) is not None}
+        texts = list(dict.fromkeys([*questions, *parts.values()]))
+        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
+        out: dict[str, Vector] = {}
+        for q in questions:
+            vector = vectors[q] if q not in parts else vectors[q] + vectors[parts[q]]
+            out[q] = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
+        return out
 
     def answerable(
         self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None
@@ -325,4 +345,5 @@ class Engine:
                 reasons=tuple(why),
             )  # fmt: skip
         text, citations = cite(chosen)
-        return Answer(question, text, False, citations=citations, hits=hits, signals=signals)
+        ranked = cited_first(hits, [c.page for c in citations])
+        return Answer(question, text, False, citations=citations, hits=ranked, signals=signals)

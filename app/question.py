@@ -22,6 +22,10 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 SHORT = 8  # tokens: a question this short that points back leans on the conversation
+# Where one sentence ends and the next begins (an end mark, a space, then a word or a quote),
+# and the abbreviations that end with a dot inside a sentence ("e.g.", "i.e.", "vs.").
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Za-z`\"'])")
+_ABBREVIATION = re.compile(r"(\b\w\.){2,}$|\bvs\.$", re.IGNORECASE)
 
 
 class EmptyQuestionError(DocqaError):
@@ -74,6 +78,20 @@ def leans_back(question: str) -> bool:
     a better way to handle that?")."""
     text = question.strip()
     return bool(_CONTINUES.match(text)) or (is_short(text) and bool(_POINTS_BACK.search(text)))
+
+
+def asking_part(question: str) -> str | None:
+    """The sentences of a question that ask (those ending in "?", else the last one) when
+    others stand around them: the story, setting or pasted error message a user gives first.
+    None when the whole question asks."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(question.strip()):
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        elif piece.strip():
+            sentences.append(piece)
+    asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
+    return " ".join(asking) if len(asking) < len(sentences) else None
 
 
 def conversation(history: Sequence[str | Answer]) -> Conversation:

@@ -4,6 +4,7 @@ boilerplate never leads. The real model and the shipped refusal model, no evalua
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,36 @@ def test_a_new_topic_in_a_conversation_is_read_on_its_own(engine) -> None:  # ty
     answer = engine.ask("Which managed policy lets a user only read documents?", [first])
     assert not answer.refused and answer.retrieved_pages[0] == "quill-access"
     assert "QuillstoreReader" in answer.text
+
+
+def test_a_long_story_before_the_question_is_read_for_what_it_asks(engine) -> None:  # type: ignore[no-untyped-def]
+    # The story is all about the private network; the question is about a managed policy.
+    answer = engine.ask(
+        "We moved Quillstore traffic onto a private network last month: an interface endpoint "
+        "in two subnets, an endpoint policy attached, nothing goes over the public internet any "
+        "more. Now our auditors want to look at the documents too. Which managed policy lets "
+        "them only read?"
+    )
+    assert not answer.refused, answer.reasons
+    assert "QuillstoreReader" in answer.text and cited(answer) == {"quill-access"}
+
+
+def test_the_page_the_reader_quotes_leads_the_ranking(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Retrieval is made to rank the answering page second; the reader still quotes it (its
+    # sentences answer), and the ranking shown with the answer leads with it.
+    from app.retrieve import Retriever
+
+    search = Retriever.search
+
+    def second(self, query, k, scope=None):  # type: ignore[no-untyped-def]
+        got = search(self, query, k, scope)
+        return replace(got, hits=[got.hits[1], got.hits[0], *got.hits[2:]])
+
+    monkeypatch.setattr(Retriever, "search", second)
+    answer = engine.ask("What happens when no endpoint policy is attached?")
+    assert not answer.refused, answer.reasons
+    assert answer.cited_pages == ["quill-network"]
+    assert answer.retrieved_pages[0] == "quill-network"
 
 
 def test_boilerplate_does_not_lead_an_answer(engine) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Answer, Citation
-from app.question import conversation, is_short, leans_back
+from app.question import asking_part, conversation, is_short, leans_back
 
 
 def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
@@ -51,3 +51,38 @@ def test_the_conversation_keeps_every_question_and_the_last_answers_pages() -> N
 def test_a_refused_last_answer_gives_no_pages_to_lean_on() -> None:
     assert conversation([answered("q?", ["a"]), answered("r?", [], refused=True)]).cited == ()
     assert conversation(["  ", "q?"]).earlier == ("q?",)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        (
+            "We keep gadgets in two regions. The night job failed twice. Can it retry on its own?",
+            "Can it retry on its own?",
+        ),
+        (
+            "Got `AccessDenied: user/app is not authorized to perform: gadget:Get`. Why? "
+            "What do I add?",
+            "Why? What do I add?",
+        ),
+        # No question mark: the last sentence is taken to ask.
+        ("Our gadgets sit in a private network. tell me which endpoint to use", None),
+        ("Our gadgets sit in a private network. Tell me which endpoint to use.", None),
+    ],
+)
+def test_the_asking_part_of_a_question_with_a_story(question: str, asks: str | None) -> None:
+    expected = asks or question.rsplit(". ", 1)[-1]
+    assert asking_part(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can gadgets retry on their own?",
+        "why?",
+        "Which key encrypts gadgets, e.g. at rest? And in transit?",
+        "gadget retries",
+    ],
+)
+def test_a_question_that_only_asks_has_no_asking_part(question: str) -> None:
+    assert asking_part(question) is None

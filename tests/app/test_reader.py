@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from app.citing import cite
+from app.citing import cite, cited_first
 from app.lexicon import Lexicon, words_of
 from app.models import Hit, Passage
 from app.reader import ReaderConfig, Reading, candidates, is_navigation, select
@@ -198,6 +198,13 @@ def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
     assert all("#" in c.url and c.passage for c in citations)
     for sentence, n in re.findall(r"([^\[\]]+?) \[(\d+)\]", text):
         assert sentence.strip() in citations[int(n) - 1].passage
+
+
+def test_the_pages_an_answer_quotes_lead_its_ranking_in_citation_order() -> None:
+    hits = [Hit(page, 1.0 - n / 10, ()) for n, page in enumerate(["a", "b", "c", "d"])]
+    ranked = [h.page_id for h in cited_first(hits, ["c", "a", "c"])]
+    assert ranked == ["c", "a", "b", "d"]
+    assert [h.page_id for h in cited_first(hits, [])] == ["a", "b", "c", "d"]
 
 
 def test_a_matching_item_brings_the_matching_items_of_its_long_list() -> None:
