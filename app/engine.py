@@ -25,7 +25,7 @@ from app.llm import (
 from app.models import Answer, Citation, Hit
 from app.question import (
     Conversation,
-    asking_part,
+    asking_spans,
     clean_question,
     conversation,
     is_short,
@@ -190,16 +190,15 @@ class Engine:
             return [fresh[q] if q in fresh else self._questions[q] for q in questions]
 
     def _embed_focused(self, questions: Sequence[str]) -> dict[str, Vector]:
-        """Each question's embedding; a question that tells a story or pastes an error before
-        it asks is embedded whole and by its asking part, the two averaged, so the asking part
-        weighs as much as all the rest (one batch for every text)."""
-        parts = {q: p for q in questions if (p := asking_part(q)) is not None}
-        texts = list(dict.fromkeys([*questions, *parts.values()]))
-        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
-        out: dict[str, Vector] = {}
-        for q in questions:
-            vector = vectors[q] if q not in parts else vectors[q] + vectors[parts[q]]
-            out[q] = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
+        """Each question's embedding. A question that tells a story or pastes an error before
+        it asks is embedded whole and by what it asks (`Embedder.encode_focused`), and the
+        two averaged: what it asks weighs at least as much as all the rest."""
+        split = {q: s for q in questions if (s := asking_spans(q))}
+        plain = [q for q in questions if q not in split]
+        out = dict(zip(plain, self.embedder.encode(plain), strict=True)) if plain else {}
+        for question, spans in split.items():
+            vector = self.embedder.encode_focused(question, spans).sum(axis=0)
+            out[question] = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
         return out
 
     def answerable(

@@ -80,18 +80,24 @@ def leans_back(question: str) -> bool:
     return bool(_CONTINUES.match(text)) or (is_short(text) and bool(_POINTS_BACK.search(text)))
 
 
-def asking_part(question: str) -> str | None:
-    """The sentences of a question that ask (those ending in "?", else the last one) when
-    others stand around them: the story, setting or pasted error message a user gives first.
-    None when the whole question asks."""
-    sentences: list[str] = []
-    for piece in _SENTENCE_END.split(question.strip()):
-        if sentences and _ABBREVIATION.search(sentences[-1]):
-            sentences[-1] += " " + piece
-        elif piece.strip():
-            sentences.append(piece)
-    asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
-    return " ".join(asking) if len(asking) < len(sentences) else None
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of a text's sentences (an abbreviation's dot ends none)."""
+    spans, start = [], 0
+    for boundary in _SENTENCE_END.finditer(text):
+        if not _ABBREVIATION.search(text[start : boundary.start()]):
+            spans.append((start, boundary.start()))
+            start = boundary.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def asking_spans(question: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the sentences of a question that ask (those ending in "?", else
+    the last one) when others stand around them: the story, setting or pasted error message a
+    user gives first. Empty when the whole question asks."""
+    spans = sentences(question)
+    asking = [(a, b) for a, b in spans if question[a:b].rstrip().endswith("?")] or spans[-1:]
+    return tuple(asking) if len(asking) < len(spans) else ()
 
 
 def conversation(history: Sequence[str | Answer]) -> Conversation:

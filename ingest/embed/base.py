@@ -25,6 +25,13 @@ class Embedder(Embeddings):
         """Embed texts into rows of unit length."""
         raise NotImplementedError
 
+    def encode_focused(self, text: str, spans: Sequence[tuple[int, int]]) -> Matrix:
+        """Two rows: the text's embedding, and the embedding of its parts at these character
+        spans. Here the parts are embedded on their own, in a second run; a backend that
+        pools tokens reads the text once and pools the parts' tokens in context."""
+        part = " ".join(text[a:b].strip() for a, b in spans)
+        return np.stack([self.encode([text])[0], self.encode([part])[0]])
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embeddings of documents."""
         return [list(map(float, row)) for row in self.encode(texts)]

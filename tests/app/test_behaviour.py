@@ -147,7 +147,7 @@ def test_a_long_story_before_the_question_is_read_for_what_it_asks(engine) -> No
         "We moved Quillstore traffic onto a private network last month: an interface endpoint "
         "in two subnets, an endpoint policy attached, nothing goes over the public internet any "
         "more. Now our auditors want to look at the documents too. Which managed policy lets "
-        "them only read?"
+        "auditors only read documents?"
     )
     assert not answer.refused, answer.reasons
     assert "QuillstoreReader" in answer.text and cited(answer) == {"quill-access"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Answer, Citation
-from app.question import asking_part, conversation, is_short, leans_back
+from app.question import asking_spans, conversation, is_short, leans_back, sentences
 
 
 def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
@@ -72,7 +72,7 @@ def test_a_refused_last_answer_gives_no_pages_to_lean_on() -> None:
 )
 def test_the_asking_part_of_a_question_with_a_story(question: str, asks: str | None) -> None:
     expected = asks or question.rsplit(". ", 1)[-1]
-    assert asking_part(question) == expected
+    assert " ".join(question[a:b] for a, b in asking_spans(question)) == expected
 
 
 @pytest.mark.parametrize(
@@ -85,4 +85,17 @@ def test_the_asking_part_of_a_question_with_a_story(question: str, asks: str | N
     ],
 )
 def test_a_question_that_only_asks_has_no_asking_part(question: str) -> None:
-    assert asking_part(question) is None
+    assert asking_spans(question) == ()
+
+
+def test_sentences_are_spans_of_the_text_and_abbreviations_end_none() -> None:
+    text = "Keys rotate, e.g. yearly. Logs go to a trail!  why not? ok"
+    spans = sentences(text)
+    assert [text[a:b] for a, b in spans] == [
+        "Keys rotate, e.g. yearly.",
+        "Logs go to a trail!",
+        "why not?",
+        "ok",
+    ]
+    assert asking_spans(text) == (spans[2],)
+    assert asking_spans("why not?") == ()

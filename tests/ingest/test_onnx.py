@@ -92,3 +92,25 @@ def test_the_quantised_backend_is_part_of_the_index_identity() -> None:
     assert Settings().embedding_id == "all-MiniLM-L6-v2"
     assert Settings(embed_backend="torch").embedding_id == "all-MiniLM-L6-v2"
     assert Settings(embed_backend="onnx-int8").embedding_id == "all-MiniLM-L6-v2+onnx-int8"
+
+
+def test_a_focused_embedding_reads_the_text_once_and_pools_its_asking_part(
+    real_embedder, torch_model
+) -> None:  # type: ignore[no-untyped-def]
+    text = "Our jobs run in a private subnet. They fail at night. Which key encrypts the output?"
+    spans = [(text.index("Which"), len(text))]
+    whole, part = real_embedder.encode_focused(text, spans)
+    assert float(np.abs(whole - real_embedder.encode([text])[0]).max()) < 1e-5
+    # The part's tokens are read in the text's context: close to the part embedded alone,
+    # and closer to it than the whole text is.
+    alone = real_embedder.encode(["Which key encrypts the output?"])[0]
+    assert float(part @ alone) > max(float(whole @ alone), 0.8)
+    # Other backends embed the part on its own.
+    assert np.allclose(torch_model.encode_focused(text, spans)[1], alone, atol=1e-4)
+
+
+def test_a_part_past_the_token_limit_is_embedded_on_its_own(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    text = TEXTS[3] + " Which key encrypts the output?"
+    whole, part = real_embedder.encode_focused(text, [(text.index("Which"), len(text))])
+    assert np.allclose(whole, real_embedder.encode([text])[0], atol=1e-5)
+    assert np.allclose(part, real_embedder.encode(["Which key encrypts the output?"])[0], atol=1e-5)
