@@ -157,29 +157,31 @@ class OnnxEmbedder(Embedder):
         tokens = [t for t, (a, b) in enumerate(offsets) if b > a]
         if not spans or not tokens or max(b for _, b in spans) > offsets[tokens[-1]][1]:
             return super().encode_focused(text, spans)
-        ids = np.array([encoded.ids], dtype=np.int64)
-        mask = np.array([encoded.attention_mask], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         with self._lock:
-            hidden = self._session(1).run(None, feeds)[0][0]
-        markers = [t for t, (a, b) in enumerate(offsets) if a == b and mask[0, t]]
-        inside = [t for t in tokens if any(s <= offsets[t][0] < e for s, e in spans)]
-        pooled = np.stack([hidden[mask[0] == 1].mean(axis=0), hidden[markers + inside].mean(0)])
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: Matrix = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-        return unit
+            hidden, mask = self._hidden(self._session(1), [encoded])
+        part = np.zeros_like(mask)
+        part[0, [t for t, (a, b) in enumerate(offsets) if a == b and mask[0, t]]] = 1  # markers
+        part[0, [t for t in tokens if any(s <= offsets[t][0] < e for s, e in spans)]] = 1
+        return _pool(np.concatenate([hidden, hidden]), np.concatenate([mask, part]))
 
     def _run(self, session: Any, texts: list[str]) -> Matrix:
-        encoded = self.tokenizer.encode_batch(texts)
+        return _pool(*self._hidden(session, self.tokenizer.encode_batch(texts)))
+
+    def _hidden(self, session: Any, encoded: Sequence[Any]) -> tuple[Matrix, Any]:
+        """The model's token vectors for tokenised texts, and their attention mask."""
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: Matrix = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-        return unit
+        return session.run(None, feeds)[0], mask
+
+
+def _pool(hidden: Any, weights: Any) -> Matrix:
+    """Each row's mean of the token vectors its weights select, to unit length."""
+    w = weights[..., None].astype(np.float32)
+    pooled = (hidden * w).sum(axis=1) / np.clip(w.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    unit: Matrix = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return unit
 
 
 class OnnxInt8Embedder(OnnxEmbedder):
