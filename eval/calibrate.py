@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,15 +128,21 @@ def fit(
 
 
 def fit_topic(
-    vectors: np.ndarray[Any, Any], labels: Sequence[bool], kinds: Sequence[str], seed: int
+    vectors: np.ndarray[Any, Any],
+    labels: Sequence[bool],
+    kinds: Sequence[str],
+    seed: int,
+    groups: Sequence[Hashable] | None = None,
 ) -> tuple[TopicProbe, np.ndarray[Any, Any]] | None:
     """The topic probe: a logistic regression on the pseudo-questions' embeddings (classes
     and kinds weighted as in `fit`, scikit-learn's default regularisation). Also returns each
     pseudo-question's score from a probe fitted without its fold, so the refusal model that
-    reads the score is fitted on scores like those of questions the probe never saw. None
-    when either class has fewer pseudo-questions than folds (too few pages to learn from)."""
+    reads the score is fitted on scores like those of questions the probe never saw; the
+    pseudo-questions of one `groups` value (one sentence asked several ways) share a fold.
+    None when either class has fewer pseudo-questions than folds (too few pages to learn
+    from)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
 
     x = np.asarray(vectors, dtype=np.float64)
     y = np.array(labels, dtype=bool)
@@ -145,8 +151,10 @@ def fit_topic(
     weights = kind_weights(labels, kinds)
     strata = [f"{label}:{kind}" for label, kind in zip(labels, kinds, strict=True)]
     held_out = np.zeros(len(y))
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
-    for train, test in folds.split(x, strata):
+    ids = {g: n for n, g in enumerate(dict.fromkeys(groups or range(len(y))))}
+    group_ids = [ids[g] for g in (groups or range(len(y)))]
+    folds = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+    for train, test in folds.split(x, strata, group_ids):
         part = LogisticRegression(max_iter=3000).fit(x[train], y[train], weights[train])
         held_out[test] = part.decision_function(x[test])
     probe = LogisticRegression(max_iter=3000).fit(x, y, weights)
@@ -166,10 +174,11 @@ def topic_models(
     kinds: Sequence[str],
     neighbours: bool,
     seed: int,
+    groups: Sequence[Hashable] | None = None,
 ) -> tuple[TopicModels | None, list[Evidence]]:
     """The topic probe and the refusal models that read its score, with the evidence they
     were fitted on (each pseudo-question's out-of-fold score added); None without a probe."""
-    fitted = fit_topic(vectors, labels, kinds, seed)
+    fitted = fit_topic(vectors, labels, kinds, seed, groups)
     if fitted is None:
         return None, list(evidence)
     probe, held_out = fitted
@@ -220,7 +229,10 @@ def calibrate(
         if has_neighbours(neighbours)
         else models["without_neighbours"]
     )
-    topic, scored = topic_models(vectors, evidence, labels, kinds, has_neighbours(neighbours), seed)
+    groups = [p.hidden_rows or n for n, p in enumerate(items)]  # one sentence's draws
+    topic, scored = topic_models(
+        vectors, evidence, labels, kinds, has_neighbours(neighbours), seed, groups
+    )
     shares = {name: figures(model, evidence, items) for name, model in models.items()}
     if topic is not None:
         for name, model in (("with", topic.with_neighbours), ("without", topic.without_neighbours)):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.lexicon import Lexicon
-from ingest.lexical import STOPWORDS
+from ingest.lexical import _PARTS, STOPWORDS
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
 from ingest.sources import decode, scan
@@ -55,9 +55,12 @@ class Sizes:
     # index: whole guides hold tens of thousands).
     indexed_sentences: int = 3000
     indexed_headings: int = 1000
-    neighbour_headings: int = 800
-    neighbour_sentences: int = 1500
-    general: int = 400
+    # Each indexed sentence and heading is asked this many ways (another run of its words,
+    # other context words): a few hundred sentences make a model that a seed barely moves.
+    draws: int = 4
+    neighbour_headings: int = 3200
+    neighbour_sentences: int = 6000
+    general: int = 1600
     # Users add words the pages never use (a tool, an error, their own story): this share of
     # every kind of pseudo-question gets 1 to `most_extra` such words.
     extra_share: float = 0.5
@@ -86,14 +89,24 @@ def foreign_words(texts: Iterable[str], lexicon: Lexicon, most: int = 5000) -> l
     return sorted(counts, key=lambda w: -counts[w])[:most]
 
 
+def as_typed(word: str, rng: random.Random) -> str:
+    """A word as a user might type it: lower case; an identifier (`DetectDominantLanguage`,
+    `comprehend:DetectEntities`) also as written, or as the plain words it joins."""
+    parts = _PARTS.findall(word)
+    if len(parts) < 2 or word.islower() or word.isupper():
+        return word.lower()
+    return rng.choice((word.lower(), word, " ".join(parts).lower()))
+
+
 def keyword_query(text: str, rng: random.Random) -> str:
-    """A terse query from a sentence: a run of 4 to 9 of its content words, lower case."""
+    """A terse query from a sentence: a run of 4 to 9 of its content words, lower case
+    (identifiers as users type them, `as_typed`)."""
     words = [w for w in _TOKEN.findall(text) if w.lower() not in STOPWORDS]
-    if len(words) <= 4:
-        return " ".join(words).lower()
-    n = rng.randint(4, min(9, len(words)))
-    start = rng.randint(0, len(words) - n)
-    return " ".join(words[start : start + n]).lower()
+    if len(words) > 4:
+        n = rng.randint(4, min(9, len(words)))
+        start = rng.randint(0, len(words) - n)
+        words = words[start : start + n]
+    return " ".join(as_typed(w, rng) for w in words)
 
 
 def heading_query(heading: str, rng: random.Random) -> str:
@@ -115,11 +128,13 @@ def indexed_pseudo(loaded: Loaded, rng: random.Random, sizes: Sizes = Sizes()) -
     out = [
         Pseudo(keyword_query(text, rng), True, "indexed sentence", tuple(rows_of[text]))
         for text in _at_most(sentences, sizes.indexed_sentences, rng)
+        for _ in range(sizes.draws)
     ]
     headings = list(dict.fromkeys(u.text for u in units if u.kind == "heading"))
     out += [
         Pseudo(heading_query(h, rng), True, "indexed heading", tuple(rows_of[h]))
         for h in _at_most(headings, sizes.indexed_headings, rng)
+        for _ in range(sizes.draws)
     ]
     return out
 

@@ -104,6 +104,26 @@ def test_the_topic_probe_learns_which_directions_the_pages_cover() -> None:
     assert np.mean((held_out > 0) == np.array(labels)) > 0.9
 
 
+def test_a_questions_draws_share_a_fold_so_its_twin_never_scores_it() -> None:
+    # Random directions with random labels, each asked twice: a probe can only learn them by
+    # heart, so out of fold it scores them well only when a twin was in its training folds.
+    rng = np.random.default_rng(7)
+    n, dim = 60, 300
+    base = rng.normal(size=(n, dim))
+    vectors = np.repeat(base, 2, axis=0) + rng.normal(0, 0.05, (2 * n, dim))
+    labels = [bool(b) for b in np.repeat(rng.integers(0, 2, n), 2)]
+    kinds = ["indexed sentence" if lab else "neighbour heading" for lab in labels]
+    groups = list(np.repeat(np.arange(n), 2))
+
+    def out_of_fold_accuracy(grouped: bool) -> float:
+        fitted = fit_topic(vectors, labels, kinds, 3, groups if grouped else None)
+        assert fitted is not None
+        return float(np.mean((fitted[1] > 0) == np.array(labels)))
+
+    assert out_of_fold_accuracy(grouped=False) > 0.8  # its twin taught the probe
+    assert out_of_fold_accuracy(grouped=True) < 0.7  # no twin: about a coin's toss
+
+
 def test_too_few_pseudo_questions_fit_no_topic_probe() -> None:
     vectors = np.eye(6, 4)
     assert fit_topic(vectors, [True] * 3 + [False] * 3, ["a"] * 3 + ["b"] * 3, seed=1) is None

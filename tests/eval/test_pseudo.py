@@ -121,12 +121,34 @@ def test_indexed_pseudo_questions_are_every_sentence_and_heading_or_a_sample_of_
     ]
     units.append(Unit("c1", 99, 99, "sentence", "Too short to ask.", ""))
     loaded = SimpleNamespace(build=SimpleNamespace(units=SimpleNamespace(units=units)))
-    every = indexed_pseudo(loaded, random.Random(3))  # type: ignore[arg-type]
+    once = Sizes(draws=1)
+    every = indexed_pseudo(loaded, random.Random(3), once)  # type: ignore[arg-type]
     kinds = [p.source for p in every]
     assert kinds == ["indexed sentence"] * 10 + ["indexed heading"] * 2
     assert all(p.answerable and len(p.hidden_rows) == 1 for p in every)
     assert [p.hidden_rows[0] for p in every[:10]] == list(range(2, 12))  # in reading order
-    few = indexed_pseudo(loaded, random.Random(3), Sizes(indexed_sentences=4, indexed_headings=1))  # type: ignore[arg-type]
+    few = indexed_pseudo(
+        loaded, random.Random(3), Sizes(indexed_sentences=4, indexed_headings=1, draws=1)
+    )  # type: ignore[arg-type]
     rows = [p.hidden_rows[0] for p in few if p.source == "indexed sentence"]
     assert len(rows) == 4 and rows == sorted(rows) and set(rows) <= set(range(2, 12))
     assert [p.source for p in few].count("indexed heading") == 1
+    drawn = indexed_pseudo(loaded, random.Random(3), Sizes(draws=3))  # type: ignore[arg-type]
+    assert len(drawn) == 3 * len(every)
+    by_row: dict[tuple[int, ...], set[str]] = {}
+    for p in drawn:
+        by_row.setdefault(p.hidden_rows, set()).add(p.text)
+    assert len(by_row) == 12  # every sentence and heading, each asked three times
+    assert any(len(texts) > 1 for texts in by_row.values())  # in more than one way
+
+
+def test_identifiers_are_asked_as_users_type_them() -> None:
+    sentence = "Grant the comprehend:DetectEntities action to the WidgetReader role now"
+    forms = {keyword_query(sentence, random.Random(seed)) for seed in SEEDS}
+    assert any("comprehend:detectentities" in q for q in forms)
+    assert any("comprehend:DetectEntities" in q for q in forms)
+    assert any("comprehend detect entities" in q for q in forms)
+    assert any("widget reader" in q for q in forms) and any("WidgetReader" in q for q in forms)
+    for query in forms:  # plain words stay lower case
+        capitalised = {w for w in query.split() if not w.islower()}
+        assert capitalised <= {"comprehend:DetectEntities", "WidgetReader"}, query
