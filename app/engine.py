@@ -43,6 +43,7 @@ from app.refusal import (
 )
 from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
 from app.scope import Scope
+from app.spelling import Speller, note
 from ingest.build import OpenedBuild, open_build
 from ingest.neighbours import Neighbours
 from ingest.store import IndexInfo, IndexStore
@@ -108,6 +109,7 @@ class Engine:
         self._calibration: Calibration | None = None
         self._questions: OrderedDict[str, Vector] = OrderedDict()  # recent questions' vectors
         self._questions_lock = threading.Lock()
+        self._spellers: dict[str, Speller] = {}  # per build: the pages' words differ
         self.reader = ReaderConfig()
         self.fusion = FusionConfig(
             dense_weight=settings.dense_weight,
@@ -153,6 +155,14 @@ class Engine:
         lexicon = Lexicon(build.idf)
         retriever = Retriever(build, self.fusion)
         return Loaded(build, retriever, lexicon, retriever.rows)
+
+    def speller(self, loaded: Loaded) -> Speller:
+        """Reads a build's question typos as its pages' words (the model's vocabulary being
+        the English words spelt right)."""
+        build_id = loaded.info.build_id
+        if build_id not in self._spellers:
+            self._spellers = {build_id: Speller(loaded.build.idf, self.embedder.vocabulary())}
+        return self._spellers[build_id]
 
     def query(
         self, question: str, chat: Conversation, loaded: Loaded, scope: Scope | None = None
@@ -235,7 +245,8 @@ class Engine:
         """Pages for a question asked on its own, best first."""
         with self.store.guard():
             loaded = self.load()
-            query = self.query(question, Conversation(), loaded)
+            text, _ = self.speller(loaded).correct(question)
+            query = self.query(text, Conversation(), loaded)
             return loaded.retriever.search(query, k or self.settings.k)
 
     def ask(
@@ -260,13 +271,13 @@ class Engine:
             loaded = self.load()
             scoped = loaded.retriever.scoped(self.settings.scope if scope is None else scope)
             mark = time.perf_counter()
-            query = self.query(cleaned.text, chat, loaded, scoped)
+            text, fixes = self.speller(loaded).correct(cleaned.text)
+            query = self.query(text, chat, loaded, scoped)
             embed_ms = (time.perf_counter() - mark) * 1000
             found = loaded.retriever.search(query, k or self.settings.k, scoped)
         mark = time.perf_counter()
-        answer = replace(
-            self._compose(cleaned.text, query, found, loaded, scoped), warnings=cleaned.warnings
-        )
+        warnings = (*cleaned.warnings, note(fixes)) if fixes else cleaned.warnings
+        answer = replace(self._compose(text, query, found, loaded, scoped), warnings=warnings)
         if self.settings.answer_mode == "llm" and not answer.refused:
             answer = yield from self._generate(cleaned.text, answer)
         else:

@@ -10,6 +10,7 @@ from app import feedback, render
 from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.engine import Engine
 from app.models import Answer
+from app.spelling import NOTE as spelling_note
 from app.ui import sidebar, widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings
@@ -81,7 +82,9 @@ def _answer(turn: Turn, settings: Settings, stream: bool) -> None:
         st.error(turn.error or "No answer.", icon=":material/error:")
         return
     for warning in answer.warnings:
-        st.warning(render.plain(warning), icon=":material/content_cut:")
+        spelling = warning.startswith(spelling_note)
+        icon = ":material/spellcheck:" if spelling else ":material/content_cut:"
+        st.warning(render.plain(warning), icon=icon)
     if answer.refused:
         _refusal(answer)
     else:

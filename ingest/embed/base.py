@@ -3,7 +3,7 @@ normalised numpy array."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,11 @@ class Embedder(Embeddings):
         part = " ".join(text[a:b].strip() for a, b in spans)
         return np.stack([self.encode([text])[0], self.encode([part])[0]])
 
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words the model's tokenizer knows (none here): a question's word among
+        them is spelt right even when the pages never use it."""
+        return frozenset()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embeddings of documents."""
         return [list(map(float, row)) for row in self.encode(texts)]
@@ -39,6 +44,11 @@ class Embedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """LangChain interface: embedding of one query."""
         return [float(x) for x in self.encode([text])[0]]
+
+
+def whole_words(vocab: Iterable[str]) -> frozenset[str]:
+    """The entries of a WordPiece vocabulary that are whole words of letters."""
+    return frozenset(w for w in vocab if w.isalpha() and w.isascii())
 
 
 def packaged_model_path() -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.embed.base import Embedder, Matrix
+from ingest.embed.base import Embedder, Matrix, whole_words
 
 FP32_FILE = "model_fp32.onnx"
 INT8_FILE = "model_qint8.onnx"
@@ -163,6 +163,10 @@ class OnnxEmbedder(Embedder):
         part[0, [t for t, (a, b) in enumerate(offsets) if a == b and mask[0, t]]] = 1  # markers
         part[0, [t for t in tokens if any(s <= offsets[t][0] < e for s, e in spans)]] = 1
         return _pool(np.concatenate([hidden, hidden]), np.concatenate([mask, part]))
+
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words of the model's tokenizer."""
+        return whole_words(self.tokenizer.get_vocab())
 
     def _run(self, session: Any, texts: list[str]) -> Matrix:
         return _pool(*self._hidden(session, self.tokenizer.encode_batch(texts)))

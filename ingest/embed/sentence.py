@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ingest.embed.base import Embedder, Matrix, model_dir
+from ingest.embed.base import Embedder, Matrix, model_dir, whole_words
 
 
 def quiet_offline() -> None:
@@ -37,6 +37,10 @@ class SentenceTransformerEmbedder(Embedder):
         dimension = getattr(self.model, "get_embedding_dimension", None)
         dimension = dimension or self.model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
+
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words of the model's tokenizer."""
+        return whole_words(self.model.tokenizer.get_vocab())
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         """Embed texts; sentence-transformers sorts each call by length to batch alike texts."""

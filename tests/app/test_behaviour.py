@@ -141,6 +141,17 @@ def test_a_new_topic_in_a_conversation_is_read_on_its_own(engine) -> None:  # ty
     assert "QuillstoreReader" in answer.text
 
 
+def test_typos_are_read_as_the_pages_words_and_the_user_is_told(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("Which manged polciy lets auditors only read documnets?")
+    assert not answer.refused, answer.reasons
+    assert "QuillstoreReader" in answer.text and cited(answer) == {"quill-access"}
+    assert answer.question == "Which managed policy lets auditors only read documents?"
+    assert any('"policy" for "polciy"' in w for w in answer.warnings), answer.warnings
+    # Words spelt right, the pages' or not, are left as typed.
+    kept = engine.ask("Can I use Terraform to keep our Quillstore traffic off the internet?")
+    assert not kept.warnings and kept.question.startswith("Can I use Terraform")
+
+
 def test_a_long_story_before_the_question_is_read_for_what_it_asks(engine) -> None:  # type: ignore[no-untyped-def]
     # The story is all about the private network; the question is about a managed policy.
     answer = engine.ask(

@@ -114,3 +114,10 @@ def test_a_part_past_the_token_limit_is_embedded_on_its_own(real_embedder) -> No
     whole, part = real_embedder.encode_focused(text, [(text.index("Which"), len(text))])
     assert np.allclose(whole, real_embedder.encode([text])[0], atol=1e-5)
     assert np.allclose(part, real_embedder.encode(["Which key encrypts the output?"])[0], atol=1e-5)
+
+
+def test_every_backend_knows_the_same_whole_words(real_embedder, torch_model) -> None:  # type: ignore[no-untyped-def]
+    words = real_embedder.vocabulary()
+    assert words == torch_model.vocabulary()
+    assert {"policy", "network", "the"} <= words
+    assert len(words) > 10_000 and not any(w.startswith("#") or "[" in w for w in words)
