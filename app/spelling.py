@@ -1,6 +1,7 @@
 """Typos read as the pages' words: a question word that is neither a word the pages use nor
-an English word the embedding model knows is read as the pages' most common word one edit
-away (two for a long word), as a spelling checker would ("encrpyt" -> "encrypt")."""
+an English word the embedding model knows is read as the closest of the pages' words, one
+edit away (a deletion, insertion, replacement or swap of neighbours; two for a long word),
+the most common of them on a tie, as a spelling checker would ("encrpyt" -> "encrypt")."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from app.lexicon import stem
 
 _TOKEN = re.compile(r"[A-Za-z0-9_'’:.-]*[A-Za-z0-9]")
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 NOTE = "Read as:"  # how the user is told (the answer's warnings)
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("cant", "boto")
 TWO_EDITS = 8  # from this length a word may be two edits from what was meant
@@ -25,17 +28,6 @@ class Fix:
     read: str
 
 
-def edits(word: str) -> set[str]:
-    """Every string one deletion, transposition, replacement or insertion away, the first
-    letter kept (people rarely mistype the letter they start with)."""
-    splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
-    inserts = [a + c + b for a, b in splits for c in _LETTERS]
-    return set(deletes + transposes + replaces + inserts)
-
-
 class Speller:
     """Reads typos as the pages' words (`idf`: the pages' tokens; `english`: words known to be
     spelt right though the pages never use them). Without English words it corrects nothing:
@@ -43,6 +35,9 @@ class Speller:
 
     def __init__(self, idf: Mapping[str, float], english: Iterable[str]) -> None:
         self.idf = {t: w for t, w in idf.items() if t.isalpha()}
+        self.by_letter: dict[str, list[str]] = {}  # the first letter is rarely mistyped
+        for word in sorted(self.idf):
+            self.by_letter.setdefault(word[0], []).append(word)
         english = {w.lower() for w in english if w.isalpha()}
         self.enabled = bool(english)
         # A word is spelt right when it, or its stem, is a known word or the stem of a word
@@ -61,11 +56,15 @@ class Speller:
             return None
         if lower.endswith("nt") and lower[:-1] in self.idf:  # "doesnt": an apostrophe left out
             return None
-        near = [w for w in edits(lower) if w in self.idf]
-        if not near and len(lower) >= TWO_EDITS:
-            near = [w for once in edits(lower) for w in edits(once) if w in self.idf]
-        if not near:
+        most = 2 if len(lower) >= TWO_EDITS else 1
+        found = process.extract(
+            lower, self.by_letter.get(lower[0], []), scorer=OSA.distance,
+            score_cutoff=most, limit=None,
+        )  # fmt: skip
+        if not found:
             return None
+        closest = min(edits for _, edits, _ in found)
+        near = [w for w, edits, _ in found if edits == closest]
         best = min(near, key=lambda w: (self.idf[w], w))  # the most common on the pages
         return best.capitalize() if word[0].isupper() else best
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.spelling import Fix, Speller, edits, note
+from app.spelling import Fix, Speller, note
 
 PAGES = dict(encrypt=2.0, encryption=1.5, endpoint=1.0, endpoints=1.2, access=0.5, accessing=2.5)
 PAGES |= dict(resilience=3.0, doesn=1.0, network=1.0, shelf=3.0)  # word -> IDF
@@ -17,6 +17,11 @@ def test_a_typo_is_read_as_the_pages_word_one_edit_away() -> None:
     text, fixes = speller().correct("does it encrpyt data when acess goes over the netwrok")
     assert text == "does it encrypt data when access goes over the network"
     assert fixes == (Fix("encrpyt", "encrypt"), Fix("acess", "access"), Fix("netwrok", "network"))
+
+
+def test_the_closest_word_wins_then_the_most_common() -> None:
+    assert Speller(dict(accent=1.0, access=2.0), ["the"]).read("accesx") == "access"
+    assert Speller(dict(sheet=1.0, shelf=2.0), ["the"]).read("sheef") == "sheet"
 
 
 def test_a_long_word_may_be_two_edits_away_a_short_one_only_one() -> None:
@@ -37,7 +42,6 @@ def test_identifiers_acronyms_short_words_and_words_with_digits_are_left_alone()
 
 
 def test_the_first_letter_is_kept_and_a_capital_too() -> None:
-    assert all(w.startswith("x") for w in edits("xncrypt"))
     assert speller().read("xncrypt") is None
     assert speller().read("Acess") == "Access"
 
