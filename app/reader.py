@@ -213,7 +213,7 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
     read right; within the length budget."""
     cfg, lexicon, words = reading.config, reading.lexicon, reading.words
     ranked = sorted(pool, key=lambda c: -c.score)
-    best = next((c for c in ranked if c.kind != "code"), None)
+    best = lead(ranked, reading)
     if best is None or best.score <= 0:
         return []
     ranked.remove(best)
@@ -236,6 +236,26 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
         chosen.extend(group)
         covered |= new_words
     return order(chosen, start)
+
+
+def lead(ranked: Sequence[Candidate], reading: Reading) -> Candidate | None:
+    """The unit that leads the answer: the best sentence or item, where a sentence that leans
+    on the one before it ("For example, ...") competes as the pair it is quoted as (the mean
+    of the two scores): the pair is what the reader reads first."""
+    best: Candidate | None = None
+    best_score = float("-inf")
+    for c in ranked:  # best first: a pair never scores above its own unit
+        if c.score <= best_score:
+            break
+        if c.kind == "code":
+            continue
+        before = reading.lean_back(c) if c.kind == "sentence" else []
+        score = c.score
+        if before and before[0].kind == "sentence":
+            score = (c.score + before[0].score) / 2
+        if score > best_score:
+            best, best_score = c, score
+    return best
 
 
 def _fresh(group: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:

@@ -165,6 +165,27 @@ def test_a_sentence_that_leans_back_brings_the_one_before() -> None:
     assert answer[:2] == ["Auditors test gadget controls every year.", "These include SOC and PCI."]
 
 
+def test_an_example_sentence_leads_only_as_strongly_as_the_pair_it_is_quoted_as() -> None:
+    # "For example, ..." scores best alone, but it is quoted after the sentence it leans on,
+    # which matches poorly; a sentence that answers on its own leads instead.
+    chunks = [
+        chunk(
+            "gadgets", 0, "Vendors sell many kinds of tools. For example, GadgetAll reads gadgets."
+        ),
+        chunk("gadgets", 1, "GadgetReader grants read access to gadgets only.", "Reader"),
+    ]
+    liked = {"For example": 0.9, "Vendors": 0.2, "GadgetReader": 0.8}
+    answer = Build(chunks).read("Which policy reads gadgets?", liked)
+    assert answer[0] == "GadgetReader grants read access to gadgets only."
+    # When the sentence it leans on matches too, the pair leads.
+    liked |= {"Vendors": 0.9, "GadgetReader": 0.5}
+    answer = Build(chunks).read("Which policy reads gadgets?", liked)
+    assert answer[:2] == [
+        "Vendors sell many kinds of tools.",
+        "For example, GadgetAll reads gadgets.",
+    ]
+
+
 def test_another_page_joins_only_when_it_adds_the_question_words() -> None:
     chunks = [
         chunk("gadgets", 0, "Gadget keys are rotated yearly."),
