@@ -279,7 +279,7 @@ class Engine:
         warnings = (*cleaned.warnings, note(fixes)) if fixes else cleaned.warnings
         answer = replace(self._compose(text, query, found, loaded, scoped), warnings=warnings)
         if self.settings.answer_mode == "llm" and not answer.refused:
-            answer = yield from self._generate(cleaned.text, answer)
+            answer = yield from self._generate(text, answer)
         else:
             yield from re.findall(r"\S+\s*", answer.text)
         timings = {"embed": embed_ms, **found.timings_ms}

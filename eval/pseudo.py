@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.lexicon import Lexicon
-from ingest.lexical import _PARTS, STOPWORDS
+from ingest.lexical import STOPWORDS, word_parts
 from ingest.models import HEADING_JOIN
 from ingest.parse import parse
 from ingest.sources import decode, scan
@@ -92,7 +92,7 @@ def foreign_words(texts: Iterable[str], lexicon: Lexicon, most: int = 5000) -> l
 def as_typed(word: str, rng: random.Random) -> str:
     """A word as a user might type it: lower case; an identifier (`DetectDominantLanguage`,
     `comprehend:DetectEntities`) also as written, or as the plain words it joins."""
-    parts = _PARTS.findall(word)
+    parts = word_parts(word)
     if len(parts) < 2 or word.islower() or word.isupper():
         return word.lower()
     return rng.choice((word.lower(), word, " ".join(parts).lower()))

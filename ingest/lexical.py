@@ -21,13 +21,18 @@ STOPWORDS = frozenset(
 )
 
 
+def word_parts(word: str) -> list[str]:
+    """The words an identifier joins, as written (`DetectEntities` -> `Detect`, `Entities`)."""
+    return _PARTS.findall(word)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens: whole identifiers (`comprehend:detectentities`, `aws:sourcearn`)
     plus their parts (`detect`, `entities`), without stop words."""
     tokens: list[str] = []
     for word in _WORD.findall(text):
         whole = word.lower().strip(".:/-*")
-        parts = [p.lower() for p in _PARTS.findall(word)]
+        parts = [p.lower() for p in word_parts(word)]
         if whole and whole not in STOPWORDS:
             tokens.append(whole)
         if len(parts) > 1:
