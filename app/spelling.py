@@ -5,6 +5,7 @@ the most common of them on a tie, as a spelling checker would ("encrpyt" -> "enc
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,10 +41,18 @@ class Speller:
             self.by_letter.setdefault(word[0], []).append(word)
         english = {w.lower() for w in english if w.isalpha()}
         self.enabled = bool(english)
-        # A word is spelt right when it, or its stem, is a known word or the stem of a word
-        # of the pages ("encrypting", "resilient"); the model's words are not stemmed: there
-        # are many, and a stem of theirs is mostly one of them.
-        self.known = set(self.idf) | english | {stem(w) for w in self.idf}
+        self.known = set(self.idf) | english
+        self.ordered = sorted(self.idf)  # to find the pages' words that start with a stem
+
+    def spelt_right(self, word: str) -> bool:
+        """A known word, or a form of one: its stem is known or begins one of the pages'
+        words ("encrypting", "resilient" beside "resilience"). Nothing is stemmed ahead: an
+        index of whole guides holds tens of thousands of words."""
+        root = stem(word)
+        if word in self.known or root in self.known:
+            return True
+        at = bisect.bisect_left(self.ordered, root)
+        return at < len(self.ordered) and self.ordered[at].startswith(root)
 
     def read(self, word: str) -> str | None:
         """The pages' word a typo stands for, or None for a word that is no typo."""
@@ -52,7 +61,7 @@ class Speller:
             return None
         if word not in (lower, lower.capitalize()):  # an identifier or acronym: as typed
             return None
-        if lower in self.known or stem(lower) in self.known:
+        if self.spelt_right(lower):
             return None
         if lower.endswith("nt") and lower[:-1] in self.idf:  # "doesnt": an apostrophe left out
             return None
