@@ -141,6 +141,17 @@ def test_long_question_is_cut_with_a_notice(app_settings) -> None:  # type: igno
     assert at.chat_message[0].markdown[0].value.endswith("…")
 
 
+def test_a_typo_is_read_as_the_pages_word_with_a_notice(app_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.embedders import FakeEmbedder
+
+    monkeypatch.setattr(FakeEmbedder, "vocabulary", lambda self: frozenset({"how", "work"}))
+    at = ask(start(), "How does KMS encrpytion work?")
+    shown = [w.value.replace("\\", "") for w in at.warning]  # shown as plain text
+    assert any('"encryption" for "encrpytion"' in w for w in shown), shown
+    assert at.warning[0].proto.icon == ":material/spellcheck:"
+    assert "KMS" in texts(assistant(at))
+
+
 def test_empty_question_shows_the_fix(app_settings) -> None:  # type: ignore[no-untyped-def]
     at = ask(start(), "   \u200b ")
     assert "question is empty" in at.error[0].value
