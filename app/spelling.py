@@ -36,20 +36,23 @@ class Speller:
 
     def __init__(self, idf: Mapping[str, float], english: Iterable[str]) -> None:
         self.idf = {t: w for t, w in idf.items() if t.isalpha()}
+        self.ordered = sorted(self.idf)  # to find the pages' words that start with a stem
         self.by_letter: dict[str, list[str]] = {}  # the first letter is rarely mistyped
-        for word in sorted(self.idf):
+        for word in self.ordered:
             self.by_letter.setdefault(word[0], []).append(word)
         english = {w.lower() for w in english if w.isalpha()}
         self.enabled = bool(english)
         self.known = set(self.idf) | english
-        self.ordered = sorted(self.idf)  # to find the pages' words that start with a stem
 
     def spelt_right(self, word: str) -> bool:
         """A known word, or a form of one: its stem is known or begins one of the pages'
-        words ("encrypting", "resilient" beside "resilience"). Nothing is stemmed ahead: an
-        index of whole guides holds tens of thousands of words."""
+        words ("encrypting", "resilient" beside "resilience"), or an apostrophe is left out
+        ("doesnt"). Nothing is stemmed ahead: an index of whole guides holds tens of
+        thousands of words."""
         root = stem(word)
         if word in self.known or root in self.known:
+            return True
+        if word.endswith("nt") and word[:-1] in self.idf:
             return True
         at = bisect.bisect_left(self.ordered, root)
         return at < len(self.ordered) and self.ordered[at].startswith(root)
@@ -62,8 +65,6 @@ class Speller:
         if word not in (lower, lower.capitalize()):  # an identifier or acronym: as typed
             return None
         if self.spelt_right(lower):
-            return None
-        if lower.endswith("nt") and lower[:-1] in self.idf:  # "doesnt": an apostrophe left out
             return None
         most = 2 if len(lower) >= TWO_EDITS else 1
         found = process.extract(
