@@ -47,13 +47,16 @@ class Speller:
     def spelt_right(self, word: str) -> bool:
         """A known word, or a form of one: its stem is known or begins one of the pages'
         words ("encrypting", "resilient" beside "resilience"), or an apostrophe is left out
-        ("doesnt"). Nothing is stemmed ahead: an index of whole guides holds tens of
-        thousands of words."""
+        ("doesnt"). A stem shorter than `MIN_LENGTH` begins too many words to tell anything
+        ("insted" -> "inst", as in "instance"). Nothing is stemmed ahead: an index of whole
+        guides holds tens of thousands of words."""
         root = stem(word)
         if word in self.known or root in self.known:
             return True
         if word.endswith("nt") and word[:-1] in self.idf:
             return True
+        if len(root) < MIN_LENGTH:
+            return False
         at = bisect.bisect_left(self.ordered, root)
         return at < len(self.ordered) and self.ordered[at].startswith(root)
 

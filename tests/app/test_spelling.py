@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.spelling import Fix, Speller, note
 
 PAGES = dict(encrypt=2.0, encryption=1.5, endpoint=1.0, endpoints=1.2, access=0.5, accessing=2.5)
-PAGES |= dict(resilience=3.0, doesn=1.0, network=1.0, shelf=3.0)  # word -> IDF
+PAGES |= dict(resilience=3.0, doesn=1.0, network=1.0, shelf=3.0, instead=1.0, installed=2.0)
 ENGLISH = {"the", "grill", "terraform", "cheese", "bucket"}
 
 
@@ -34,6 +34,11 @@ def test_words_spelt_right_are_left_alone() -> None:
     sp = speller()
     for word in ("terraform", "cheese", "encrypting", "resilient", "grilling", "doesnt"):
         assert sp.read(word) is None, word  # English, or a form of a word of the pages
+
+
+def test_a_short_stem_that_begins_a_page_word_is_no_proof_of_spelling() -> None:
+    assert speller().read("insted") == "instead"  # its stem "inst" begins "installed"
+    assert speller().read("resilient") is None  # "resili" begins "resilience"
 
 
 def test_identifiers_acronyms_short_words_and_words_with_digits_are_left_alone() -> None:
