@@ -90,6 +90,7 @@ def test_ask_and_evaluation_pages_in_a_browser(server: str, browser: Any) -> Non
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)  # a loaded machine renders slowly; 5 s is expect's own
     page.goto(server)
     expect(
         page.get_by_role("button", name="How can I prevent the confused deputy problem?")
