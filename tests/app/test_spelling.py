@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.spelling import Fix, Speller, note
 
+# The pages' words, each with its IDF.
 PAGES = dict(encrypt=2.0, encryption=1.5, endpoint=1.0, endpoints=1.2, access=0.5, accessing=2.5)
 PAGES |= dict(resilience=3.0, doesn=1.0, network=1.0, shelf=3.0, instead=1.0, installed=2.0)
 ENGLISH = {"the", "grill", "terraform", "cheese", "bucket"}
