@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from app.models import Citation, Hit, Passage
-from app.reader import Candidate
+from app.reader import Candidate, is_title_line
 from ingest.fences import is_code
 
 # A list item or a table row: each stands on its own line.
@@ -30,6 +30,9 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
         if unit.kind == "heading":  # the section title as a label (its source shows it too)
             parts.append(f"**{p.section}** [{n}]")
             titled.add(n)
+            continue
+        if is_title_line(unit.text, unit.kind):  # a step's or a warning's name, as a label
+            parts.append(f"**{unit.text.strip()}** [{n}]")
             continue
         sep = "\n" if unit.kind == "code" else " "
         parts.append(f"{unit.text}{sep}[{n}]")
@@ -54,14 +57,16 @@ def cited_first(hits: Sequence[Hit], cited: Sequence[str]) -> tuple[Hit, ...]:
 
 
 def _join(parts: list[str]) -> list[str]:
-    """Prose runs into one paragraph; list items, rows and code stay on their own lines."""
+    """Prose runs into one paragraph; list items, rows, code and labels stay on their own
+    lines."""
     paragraphs: list[str] = []
     for part in parts:
         # Code, list items, rows and section titles (the only parts opening with "**": the
         # parser drops emphasis from the pages' text) stand on their own lines.
         block = is_code(part) or part.startswith("**") or bool(_LIST.match(part))
         last = paragraphs[-1] if paragraphs else ""
-        if paragraphs and not block and not _LIST.match(last) and not is_code(last):
+        after = _LIST.match(last) or is_code(last) or last.startswith("**")  # stands alone
+        if paragraphs and not block and not after:
             paragraphs[-1] += " " + part
         else:
             paragraphs.append(part)

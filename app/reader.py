@@ -32,6 +32,7 @@ _ANAPHOR = re.compile(
 )
 # A sentence that introduces what follows it: a list, a table or an example block.
 _INTRO = re.compile(r"(:\s*$|\bthe following\b|\bfollowing (example|policy|command)\b)", re.I)
+TITLE_CHARS = 80  # a title line is at most this long
 MAX_LIST = 200  # list items read past a list's opening line, at most
 
 
@@ -163,6 +164,18 @@ class Reading:
             prev = self.near(unit, self.step(prev.row, -1))
         return [prev] if prev is not None and prev.text.rstrip().endswith(":") else []
 
+    def label_of(self, unit: Candidate) -> list[Candidate]:
+        """The title line that names a sentence's paragraph, when the sentence opens it right
+        under one ("Create an Amazon S3 VPC Endpoint", "Important"): the step or warning the
+        sentence belongs to."""
+        if unit.kind != "sentence":
+            return []
+        prev = self.near(unit, self.step(unit.row, -1))
+        same_chunk = prev is not None and prev.unit.chunk_id == unit.unit.chunk_id
+        if not same_chunk or prev is None or prev.unit.paragraph == unit.unit.paragraph:
+            return []
+        return [prev] if is_title_line(prev.text, prev.kind) else []
+
     def title_row(self, row: int) -> int:
         """The row of the heading unit of a unit's chunk."""
         while row > 0 and self.units.units[row].kind != "heading":
@@ -172,7 +185,7 @@ class Reading:
     def expand(self, unit: Candidate) -> list[Candidate]:
         """A unit with what it needs before and after it; a list item or row comes with its
         list's opening line and the items of that list that match best (itself among them)."""
-        before = self.lean_back(unit)
+        before = self.lean_back(unit) or self.label_of(unit)
         if unit.kind in ("item", "row") and before:
             items = [c for c in self.follow_on(before[0]) if c.row != unit.row]
             keep = sorted([unit, *items], key=lambda c: -c.score)[: self.config.max_items]
@@ -191,6 +204,13 @@ def is_navigation(text: str) -> bool:
 def is_label(text: str, kind: str) -> bool:
     """A short line with no closing punctuation: a pseudo-heading or a note label."""
     return kind == "sentence" and (len(text) < 25 or text.rstrip()[-1:] not in ".:?!)")
+
+
+def is_title_line(text: str, kind: str) -> bool:
+    """A short line that names what follows it instead of saying something: it ends in a
+    word, with no closing punctuation ("Create an Amazon S3 VPC Endpoint", "Important")."""
+    line = text.strip()
+    return kind == "sentence" and len(line) <= TITLE_CHARS and line[-1:].isalnum()
 
 
 def candidates(

@@ -283,3 +283,30 @@ def test_the_length_budget_bounds_an_answer_and_a_close_unit_is_never_cut_by_cou
     short = build.read("How are gadgets locked?", {"": 0.8}, ReaderConfig(max_chars=300))
     size = sum(len(t) for t in short)
     assert 300 - 60 < size <= 300, "filled up to a smaller budget, never past it"
+
+
+def test_a_sentence_opening_a_step_brings_the_title_line_that_names_it() -> None:
+    text = (
+        "Gadget vaults keep spare keys.\n\n"
+        "Seal the vault door\n\n"
+        "Turn the handle until the gadget lock clicks. Then check the seal."
+    )
+    build = Build([chunk("gadgets", 0, text, section="Vaults")])
+    answer = build.read("How do I lock the gadget vault handle?", {"Turn the handle": 0.9})
+    assert answer[:2] == ["Seal the vault door", "Turn the handle until the gadget lock clicks."]
+    # A sentence inside the paragraph is not opened by the title line.
+    inner = build.read("What do I check after locking?", {"check the seal": 0.9})
+    assert "Seal the vault door" not in inner
+
+
+def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
+    text = "Seal the vault door\n\nTurn the handle until the gadget lock clicks."
+    build = Build([chunk("gadgets", 0, text, section="Vaults")])
+    sims = np.array([0.9 if "Turn" in u.text else 0.1 for u in build.units.units], dtype=np.float32)
+    lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+    reading = Reading(
+        build.units, build.chunks, sims, words_of("lock handle"), lexicon, ReaderConfig()
+    )
+    hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
+    answer, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
+    assert answer.startswith("**Seal the vault door** [1]\n\nTurn the handle")

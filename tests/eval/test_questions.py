@@ -141,7 +141,10 @@ def test_ids_and_questions_unique(questions: list[Row]) -> None:
     ids = Counter(q["id"] for q in questions)
     dup_ids = sorted(k for k, n in ids.items() if n > 1)
     assert not dup_ids, f"duplicate ids: {dup_ids}"
-    texts = Counter(normalise(q["question"]) for q in questions)
+    # A follow-up is its whole conversation: "why?" after two different questions is two.
+    texts = Counter(
+        " / ".join(normalise(t) for t in [*q.get("history", []), q["question"]]) for q in questions
+    )
     dup_texts = sorted(k for k, n in texts.items() if n > 1)
     assert not dup_texts, f"duplicate questions: {dup_texts}"
 
