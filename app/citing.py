@@ -61,8 +61,8 @@ def _join(parts: list[str]) -> list[str]:
     lines."""
     paragraphs: list[str] = []
     for part in parts:
-        # Code, list items, rows and section titles (the only parts opening with "**": the
-        # parser drops emphasis from the pages' text) stand on their own lines.
+        # Code, list items, rows, section titles and title lines (the only parts opening with
+        # "**": the parser drops emphasis from the pages' text) stand on their own lines.
         block = is_code(part) or part.startswith("**") or bool(_LIST.match(part))
         last = paragraphs[-1] if paragraphs else ""
         after = _LIST.match(last) or is_code(last) or last.startswith("**")  # stands alone

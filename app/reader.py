@@ -171,10 +171,10 @@ class Reading:
         if unit.kind != "sentence":
             return []
         prev = self.near(unit, self.step(unit.row, -1))
-        same_chunk = prev is not None and prev.unit.chunk_id == unit.unit.chunk_id
-        if not same_chunk or prev is None or prev.unit.paragraph == unit.unit.paragraph:
+        if prev is None or prev.unit.chunk_id != unit.unit.chunk_id:
             return []
-        return [prev] if is_title_line(prev.text, prev.kind) else []
+        opens = prev.unit.paragraph != unit.unit.paragraph
+        return [prev] if opens and is_title_line(prev.text, prev.kind) else []
 
     def title_row(self, row: int) -> int:
         """The row of the heading unit of a unit's chunk."""
