@@ -22,6 +22,7 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
     numbers: dict[tuple[str, str], int] = {}
     quoted: dict[int, dict[str, Passage]] = {}
     titled: set[int] = set()
+    labels: dict[int, list[str]] = {}  # title lines quoted, shown bold in their passage too
     parts: list[str] = []
     for unit in units:
         p = unit.passage
@@ -31,8 +32,10 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
             parts.append(f"**{p.section}** [{n}]")
             titled.add(n)
             continue
-        if is_title_line(unit.text, unit.kind):  # a step's or a warning's name, as a label
-            parts.append(f"**{unit.text.strip()}** [{n}]")
+        label = unit.text.strip()
+        if is_title_line(label, unit.kind) and _own_line(label).search(p.text):
+            parts.append(f"**{label}** [{n}]")  # a step's or a warning's name, as a label
+            labels.setdefault(n, []).append(label)
             continue
         sep = "\n" if unit.kind == "code" else " "
         parts.append(f"{unit.text}{sep}[{n}]")
@@ -40,6 +43,8 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
     for n, chunks in quoted.items():
         first = next(iter(chunks.values()))
         text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
+        for label in labels.get(n, []):
+            text = _own_line(label).sub(lambda m: f"**{m.group(0).strip()}**", text, count=1)
         if n in titled:
             text = f"**{first.section}**\n\n{text}"
         score = max(c.score for c in chunks.values())
@@ -47,6 +52,11 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
             Citation(n, first.page_id, first.title, first.section, first.link, text, score)
         )
     return "\n\n".join(_join(parts)), tuple(citations)
+
+
+def _own_line(text: str) -> re.Pattern[str]:
+    """A line of a passage that holds this text alone."""
+    return re.compile(rf"(?m)^{re.escape(text)}[ \t]*$")
 
 
 def cited_first(hits: Sequence[Hit], cited: Sequence[str]) -> tuple[Hit, ...]:

@@ -308,5 +308,9 @@ def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
         build.units, build.chunks, sims, words_of("lock handle"), lexicon, ReaderConfig()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    answer, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
+    answer, citations = cite(
+        select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    )
     assert answer.startswith("**Seal the vault door** [1]\n\nTurn the handle")
+    # The source shows it as the answer does, so every piece is quoted from it.
+    assert citations[0].passage.startswith("**Seal the vault door**\n")
