@@ -22,7 +22,7 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
     numbers: dict[tuple[str, str], int] = {}
     quoted: dict[int, dict[str, Passage]] = {}
     titled: set[int] = set()
-    labels: dict[int, list[str]] = {}  # title lines quoted, shown bold in their passage too
+    labels: dict[str, list[str]] = {}  # title lines quoted, by chunk: bold in the passage too
     parts: list[str] = []
     for unit in units:
         p = unit.passage
@@ -35,16 +35,14 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
         label = unit.text.strip()
         if is_title_line(label, unit.kind) and _own_line(label).search(p.text):
             parts.append(f"**{label}** [{n}]")  # a step's or a warning's name, as a label
-            labels.setdefault(n, []).append(label)
+            labels.setdefault(p.chunk_id, []).append(label)
             continue
         sep = "\n" if unit.kind == "code" else " "
         parts.append(f"{unit.text}{sep}[{n}]")
     citations = []
     for n, chunks in quoted.items():
         first = next(iter(chunks.values()))
-        text = "\n\n".join(chunks[cid].text for cid in sorted(chunks))
-        for label in labels.get(n, []):
-            text = _own_line(label).sub(lambda m: f"**{m.group(0).strip()}**", text, count=1)
+        text = "\n\n".join(_bold(chunks[cid].text, labels.get(cid, [])) for cid in sorted(chunks))
         if n in titled:
             text = f"**{first.section}**\n\n{text}"
         score = max(c.score for c in chunks.values())
@@ -57,6 +55,13 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
 def _own_line(text: str) -> re.Pattern[str]:
     """A line of a passage that holds this text alone."""
     return re.compile(rf"(?m)^{re.escape(text)}[ \t]*$")
+
+
+def _bold(text: str, labels: Sequence[str]) -> str:
+    """A chunk's text with the title lines the answer quotes bold, as the answer shows them."""
+    for label in labels:
+        text = _own_line(label).sub(lambda m: f"**{m.group(0).strip()}**", text, count=1)
+    return text
 
 
 def cited_first(hits: Sequence[Hit], cited: Sequence[str]) -> tuple[Hit, ...]:
