@@ -24,10 +24,17 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
     titled: set[int] = set()
     labels: dict[str, list[str]] = {}  # title lines quoted, by chunk: bold in the passage too
     parts: list[str] = []
-    for unit in units:
+    for i, unit in enumerate(units):
         p = unit.passage
         n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
         quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
+        if unit.kind == "row":  # a table's rows quoted together, as a table, then the marker
+            if i and _same_table(units[i - 1], unit):
+                table = parts[-1].rsplit("\n", 1)[0]  # its marker goes after the last row
+                parts[-1] = f"{table}\n{unit.text}\n[{n}]"
+            else:
+                parts.append(f"{unit.text}{_rule_after(unit.text, p.text)}\n[{n}]")
+            continue
         if unit.kind == "heading":  # the section title as a label (its source shows it too)
             parts.append(f"**{p.section}** [{n}]")
             titled.add(n)
@@ -50,6 +57,20 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
             Citation(n, first.page_id, first.title, first.section, first.link, text, score)
         )
     return "\n\n".join(_join(parts)), tuple(citations)
+
+
+def _same_table(before: Candidate, row: Candidate) -> bool:
+    """Whether a row follows another row of its section in the answer (a table split into
+    chunks is one table)."""
+    a, b = before.passage, row.passage
+    return before.kind == "row" and (a.page_id, a.anchor) == (b.page_id, b.anchor)
+
+
+def _rule_after(line: str, text: str) -> str:
+    """The table's rule line (`| --- | --- |`), as the passage has it, when `line` is the
+    header it follows: with it, the rows quoted show as a table."""
+    rule = re.search(rf"(?m)^[ \t]*{re.escape(line)}[ \t]*\n([ \t]*\|[-:| \t]+)$", text)
+    return f"\n{rule.group(1).strip()}" if rule and "-" in rule.group(1) else ""
 
 
 def _own_line(text: str) -> re.Pattern[str]:

@@ -122,22 +122,24 @@ class Reading:
         return None if row is None else self.candidate(row, c.hit_rank)
 
     def follow_on(self, lead: Candidate) -> list[Candidate]:
-        """What a unit needs after it: the code block, list items or rows it introduces, or
-        the next sentence of its paragraph when that one leans on it."""
+        """What a unit needs after it: the code block, list items or rows it introduces (a
+        table's header row introduces its rows), or the next sentence of its paragraph when
+        that one leans on it."""
         nxt = self.near(lead, self.step(lead.row, 1))
         if nxt is None:
             return []
         if nxt.kind == "code" and _INTRO.search(lead.text):
             return [nxt]
+        header = lead.kind == "row" and self.table_head(lead) is None
+        if header:
+            rows = self.table_rows(lead.row, 1)
+            return self.best_items([c for r in rows if (c := self.near(lead, r)) is not None])
         if lead.text.rstrip().endswith(":"):
             items: list[Candidate] = []
             while nxt is not None and nxt.kind in ("item", "row") and len(items) < MAX_LIST:
                 items.append(nxt)
                 nxt = self.near(lead, self.step(nxt.row, 1))
-            if len(items) > self.config.max_items:  # a long list: the items that match best
-                keep = sorted(items, key=lambda c: -c.score)[: self.config.max_items]
-                items = sorted(keep, key=lambda c: c.row)
-            return items
+            return self.best_items(items)
         same = nxt.unit.chunk_id == lead.unit.chunk_id and nxt.unit.paragraph == lead.unit.paragraph
         return [nxt] if same and _ANAPHOR.match(nxt.text) else []
 
@@ -176,6 +178,36 @@ class Reading:
         opens = prev.unit.paragraph != unit.unit.paragraph
         return [prev] if opens and is_title_line(prev.text, prev.kind) else []
 
+    def best_items(self, items: list[Candidate]) -> list[Candidate]:
+        """A list's items, or a table's rows: the ones that match best when there are many."""
+        if len(items) <= self.config.max_items:
+            return items
+        keep = sorted(items, key=lambda c: -c.score)[: self.config.max_items]
+        return sorted(keep, key=lambda c: c.row)
+
+    def table_rows(self, row: int, direction: int) -> list[int]:
+        """The rows of a row's table after it (or before it), nearest first, across the
+        chunks it was split into (each piece repeats the header, which is left out)."""
+        units, out = self.units.units, list[int]()
+        heading = self.chunks[units[row].chunk_id].heading
+        nxt = self.step(row, direction)
+        while nxt is not None and len(out) < MAX_LIST:
+            unit = units[nxt]
+            if unit.kind != "row" or self.chunks[unit.chunk_id].heading != heading:
+                break
+            out.append(nxt)
+            nxt = self.step(nxt, direction)
+        first = out[-1] if direction < 0 and out else row
+        return [r for r in out if units[r].text != units[first].text or r == first]
+
+    def table_head(self, unit: Candidate) -> Candidate | None:
+        """The header row of the table a row belongs to (its first row), or None when the
+        unit is not a row or is the header itself."""
+        if unit.kind != "row":
+            return None
+        before = self.table_rows(unit.row, -1)
+        return self.near(unit, before[-1]) if before else None
+
     def title_row(self, row: int) -> int:
         """The row of the heading unit of a unit's chunk."""
         while row > 0 and self.units.units[row].kind != "heading":
@@ -184,15 +216,17 @@ class Reading:
 
     def expand(self, unit: Candidate) -> list[Candidate]:
         """A unit with what it needs before and after it; a list item or row comes with its
-        list's opening line and the items of that list that match best (itself among them)."""
+        list's opening line (a row with its table's header too) and the items of that list
+        that match best (itself among them)."""
         before = self.lean_back(unit) or self.label_of(unit)
+        head = self.table_head(unit)  # a row is read under its table's header
+        if head is not None and not before:
+            return [head, unit]
         if unit.kind in ("item", "row") and before:
             items = [c for c in self.follow_on(before[0]) if c.row != unit.row]
             keep = sorted([unit, *items], key=lambda c: -c.score)[: self.config.max_items]
-            return [
-                *before,
-                *sorted({c.row: c for c in [unit, *keep]}.values(), key=lambda c: c.row),
-            ]
+            lines = {c.row: c for c in [*([head] if head else []), unit, *keep]}
+            return [*before, *sorted(lines.values(), key=lambda c: c.row)]
         return [*before, unit, *self.follow_on(unit)]
 
 

@@ -19,6 +19,9 @@ _LIST = re.compile(r"^\s*[-*+]\s+(.*)$")
 _ORDERED = re.compile(r"^\s*(\d{1,9})[.)]\s+(.*)$")
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+# A label the answer or a passage shows bold: a section title or a title line, alone on its
+# line, with the source markers after it (the pages' own emphasis is dropped when parsed).
+_LABEL = re.compile(r"^\s*\*\*(?=\S)(.+?)(?<=\S)\*\*((?:\s*\[\d+\])*)\s*$")
 
 
 def escape(text: str) -> str:
@@ -67,8 +70,10 @@ def _fence(info: str, code: str) -> str:
     return f"{ticks}{lang}\n{code}\n{ticks}"
 
 
-def _line(line: str, links: Mapping[int, str] | None) -> tuple[str, str]:
+def _line(line: str, links: Mapping[int, str] | None, labels: bool) -> tuple[str, str]:
     """The kind of one prose line and its safe Markdown."""
+    if labels and (match := _LABEL.match(line)):
+        return "text", f"**{inline(match.group(1), links)}**{inline(match.group(2), links)}"
     if match := _LIST.match(line):
         return "list", f"- {inline(match.group(1), links)}"
     if match := _ORDERED.match(line):
@@ -84,14 +89,14 @@ def _line(line: str, links: Mapping[int, str] | None) -> tuple[str, str]:
     return "text", inline(line.strip(), links)
 
 
-def _prose(block: str, links: Mapping[int, str] | None) -> str:
+def _prose(block: str, links: Mapping[int, str] | None, labels: bool) -> str:
     """Paragraphs, lists and tables of a text block, each line made safe."""
     groups: list[tuple[str, list[str]]] = []
     for raw in block.split("\n"):
         if not raw.strip():
             groups.append(("blank", []))
             continue
-        kind, text = _line(raw, links)
+        kind, text = _line(raw, links, labels)
         if groups and groups[-1][0] == kind:
             groups[-1][1].append(text)
         else:
@@ -100,16 +105,18 @@ def _prose(block: str, links: Mapping[int, str] | None) -> str:
     return "\n\n".join(part for part in joined if part)
 
 
-def to_markdown(text: str, links: Mapping[int, str] | None = None) -> str:
-    """Safe Markdown for answer or passage text: code blocks fenced, everything else escaped."""
+def to_markdown(text: str, links: Mapping[int, str] | None = None, labels: bool = False) -> str:
+    """Safe Markdown for answer or passage text: code blocks fenced, everything else escaped
+    (with `labels`, a line that is one `**label**`, as the reader writes section titles and
+    title lines, stays bold)."""
     parts: list[str] = []
     pos = 0
     for match in code_blocks(text):
-        if prose := _prose(text[pos : match.start()], links):
+        if prose := _prose(text[pos : match.start()], links, labels):
             parts.append(prose)
         parts.append(_fence(match.group(2), match.group(3)))
         pos = match.end()
-    if prose := _prose(text[pos:], links):
+    if prose := _prose(text[pos:], links, labels):
         parts.append(prose)
     return "\n\n".join(parts)
 
@@ -120,8 +127,8 @@ def citation_links(citations: Sequence[Citation]) -> dict[int, str]:
 
 
 def answer_markdown(text: str, citations: Sequence[Citation]) -> str:
-    """The answer with each `[n]` linked to the section it cites."""
-    return to_markdown(text, citation_links(citations))
+    """The answer with each `[n]` linked to the section it cites, and its labels bold."""
+    return to_markdown(text, citation_links(citations), labels=True)
 
 
 def source_line(citation: Citation) -> str:

@@ -61,7 +61,7 @@ def _sources(answer: Answer) -> None:
     for citation in answer.citations:
         st.markdown(render.source_line(citation))
         with st.expander(f"Passage \\[{citation.n}\\]", icon=":material/format_quote:"):
-            st.markdown(render.to_markdown(citation.passage))
+            st.markdown(render.to_markdown(citation.passage, labels=True))
 
 
 def _refusal(answer: Answer) -> None:

@@ -314,3 +314,56 @@ def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
     assert answer.startswith("**Seal the vault door** [1]\n\nTurn the handle")
     # The source shows it as the answer does, so every piece is quoted from it.
     assert citations[0].passage.startswith("**Seal the vault door**\n")
+
+
+TABLE = (
+    "Each gadget lock has been changed over the years.\n\n"
+    "| Gadget | Lock | Since |\n| --- | --- | --- |\n"
+    "| Blue gadget | brass lock | 2019 |\n| Red gadget | steel lock | 2021 |\n"
+    "| Green gadget | glass lock | 2023 |"
+)
+
+
+def cited(build: Build, question: str, liked: str) -> str:
+    """The answer text (`cite`) when units holding `liked` get cosine 0.9."""
+    sims = np.array([0.9 if liked in u.text else 0.1 for u in build.units.units], np.float32)
+    lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
+    reading = Reading(build.units, build.chunks, sims, words_of(question), lexicon, ReaderConfig())
+    hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
+    answer, citations = cite(
+        select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    )
+    passage = citations[0].passage
+    for piece in re.split(r"\[\d+\]", answer):
+        for line in piece.strip().splitlines():
+            assert line.strip() in passage, f"every line is quoted from the source: {line}"
+    return answer
+
+
+def test_a_table_row_comes_under_its_header_and_is_quoted_as_a_table() -> None:
+    build = Build([chunk("gadgets", 0, TABLE, section="Locks")])
+    answer = cited(build, "Which lock does the red gadget have?", "Red gadget")
+    table = (
+        "| Gadget | Lock | Since |\n| --- | --- | --- |\n| Red gadget | steel lock | 2021 |\n[1]"
+    )
+    assert answer.startswith(table), "header, rule line and row as one table, marked after it"
+
+
+def test_a_header_row_that_leads_brings_its_rows() -> None:
+    build = Build([chunk("gadgets", 0, TABLE, section="Locks")])
+    answer = build.read("Since when has each gadget had its lock?", {"| Gadget |": 0.9})
+    rows = [line for line in TABLE.splitlines() if line.startswith("| ") and "---" not in line]
+    assert answer[: len(rows)] == rows
+
+
+def test_a_table_split_into_chunks_is_quoted_as_one_table() -> None:
+    head = "| Gadget | Lock | Since |\n| --- | --- | --- |\n"
+    build = Build(
+        [
+            chunk("gadgets", 0, head + "| Blue gadget | brass lock | 2019 |", section="Locks"),
+            chunk("gadgets", 1, head + "| Green gadget | glass lock | 2023 |", section="Locks"),
+        ]
+    )
+    answer = cited(build, "Which lock does the green gadget have?", "Green gadget")
+    assert answer.startswith(head + "| Green gadget | glass lock | 2023 |\n[1]")
+    assert answer.count("| Gadget |") == 1, "the header the second piece repeats is left out"

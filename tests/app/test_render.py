@@ -83,6 +83,14 @@ def test_lists_tables_and_headings_keep_their_shape_with_escaped_content() -> No
     assert to_markdown("## Title <i>") == "**Title \\<i\\>**"
 
 
+def test_the_answers_labels_stay_bold_and_typed_asterisks_stay_text() -> None:
+    text = "**Seal the *vault* door** [1]\n\nTurn the handle. [1]"
+    out = answer_markdown(text, [cite()])
+    assert out.startswith(f"**Seal the \\*vault\\* door** [\\[1\\]]({URL})\n\nTurn")
+    assert to_markdown("**x** <b>", labels=True) == "\\*\\*x\\*\\* \\<b\\>", "a label stands alone"
+    assert to_markdown("**Seal the door**") == "\\*\\*Seal the door\\*\\*", "typed: shown as typed"
+
+
 def test_only_web_urls_become_links() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("data:text/html,hi") is None

@@ -90,6 +90,24 @@ def test_follow_up_passes_earlier_questions(app_settings, monkeypatch: pytest.Mo
     assert DOCS_LINK in texts(assistant(at))
 
 
+def test_labels_show_bold_and_rows_as_a_table(app_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.models import Answer, Citation
+
+    url = "https://docs.aws.amazon.com/comprehend/latest/dg/gadgets.html#locks"
+    text = "**Gadget locks** [1]\n\n| Gadget | Lock |\n| --- | --- |\n| Red | steel |\n[1]"
+    passage = "**Gadget locks**\n\n| Gadget | Lock |\n| --- | --- |\n| Red | steel |"
+    cited = Citation(1, "gadgets", "Gadgets", "Gadget locks", url, passage, 0.9)
+
+    def canned(self: Engine, question: str, *args: Any, **kwargs: Any) -> Answer:
+        return Answer(question, text, False, citations=(cited,))
+
+    monkeypatch.setattr(Engine, "ask", canned)
+    at = ask(start(), "Which lock does the red gadget have?")
+    for shown in (texts(assistant(at)), assistant(at).expander[0].markdown[0].value):
+        assert shown.startswith("**Gadget locks**"), "bold, not asterisks shown as typed"
+        assert "| Gadget | Lock |\n| --- | --- |\n| Red | steel |" in shown, "a table"
+
+
 def test_refusal_lists_no_sources(app_settings) -> None:  # type: ignore[no-untyped-def]
     at = ask(start(), "What is the capital of France?")
     reply = assistant(at)

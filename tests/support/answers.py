@@ -14,6 +14,15 @@ def unquoted(answer: Answer) -> list[str]:
     bad = [
         text.strip()
         for text, n in zip(parts[0::2], parts[1::2], strict=False)
-        if text.strip() and text.strip() not in passages.get(int(n), "")
+        if text.strip() and not _quoted(text.strip(), passages.get(int(n), ""))
     ]
     return [*bad, parts[-1].strip()] if parts[-1].strip() or len(parts) < 3 else bad
+
+
+def _quoted(piece: str, passage: str) -> bool:
+    """Whether the passage holds the piece: a table's rows (quoted together as one table,
+    without the rows between them that the answer leaves out) line by line."""
+    lines = piece.splitlines()
+    if len(lines) > 1 and all(line.startswith("|") for line in lines):
+        return all(line in passage for line in lines)
+    return piece in passage
