@@ -76,7 +76,9 @@ def test_int8_vectors_are_close_to_the_torch_model(int8, torch_model) -> None:  
     ours, reference = int8.encode(TEXTS), torch_model.encode(TEXTS)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     cosine = (ours * reference).sum(axis=1)
-    assert cosine[:-1].min() > 0.99 and cosine[-1] > 0.9  # the empty text drifts most
+    # 0.989 at worst on an AVX2 CPU without VNNI, whose int8 kernels saturate (0.99+ with
+    # VNNI); the empty text drifts most.
+    assert cosine[:-1].min() > 0.985 and cosine[-1] > 0.9
     # One query at a time gives the same vector as in a batch.
     assert np.allclose(int8.encode(TEXTS[:1])[0], ours[0], atol=1e-5)
 
