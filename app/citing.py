@@ -29,11 +29,12 @@ def cite(units: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
         n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
         quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
         if unit.kind == "row":  # a table's rows quoted together, as a table, then the marker
-            if i and _same_table(units[i - 1], unit):
+            rule = _rule_after(unit.text, p.text)  # a header opens a table of its own
+            if i and not rule and _same_table(units[i - 1], unit):
                 table = parts[-1].rsplit("\n", 1)[0]  # its marker goes after the last row
                 parts[-1] = f"{table}\n{unit.text}\n[{n}]"
             else:
-                parts.append(f"{unit.text}{_rule_after(unit.text, p.text)}\n[{n}]")
+                parts.append(f"{unit.text}{rule}\n[{n}]")
             continue
         if unit.kind == "heading":  # the section title as a label (its source shows it too)
             parts.append(f"**{p.section}** [{n}]")

@@ -367,3 +367,12 @@ def test_a_table_split_into_chunks_is_quoted_as_one_table() -> None:
     answer = cited(build, "Which lock does the green gadget have?", "Green gadget")
     assert answer.startswith(head + "| Green gadget | glass lock | 2023 |\n[1]")
     assert answer.count("| Gadget |") == 1, "the header the second piece repeats is left out"
+
+
+def test_two_tables_of_a_section_are_quoted_as_two_tables() -> None:
+    keys = "| Key | Owner |\n| --- | --- |\n| Brass key | Ann |"
+    text = f"{TABLE}\n\nThe keys are kept apart from the gadgets.\n\n{keys}"
+    build = Build([chunk("gadgets", 0, text, section="Locks")])
+    answer = cited(build, "Who owns the brass key of the red gadget?", " | ")  # rows only
+    assert "| Green gadget | glass lock | 2023 |\n[1]" in answer, "one table, then its marker"
+    assert keys + "\n[1]" in answer, "the second table has its own header, rule line and marker"
