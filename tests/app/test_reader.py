@@ -10,10 +10,11 @@ import pytest
 
 from app.citing import cite, cited_first
 from app.lexicon import Lexicon, words_of
-from app.models import Hit, Passage
+from app.models import Answer, Hit, Passage
 from app.reader import ReaderConfig, Reading, candidates, is_navigation, select
 from ingest.models import Chunk
 from ingest.units import UnitIndex, chunk_units
+from tests.support.answers import unquoted
 
 
 def chunk(page: str, n: int, text: str, section: str = "Keys") -> Chunk:
@@ -333,10 +334,8 @@ def cited(build: Build, question: str, liked: str) -> str:
     answer, citations = cite(
         select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
     )
-    passage = citations[0].passage
-    for piece in re.split(r"\[\d+\]", answer):
-        for line in piece.strip().splitlines():
-            assert line.strip() in passage, f"every line is quoted from the source: {line}"
+    quoted = Answer(question, answer, False, citations=citations)
+    assert unquoted(quoted) == [], "every piece is quoted from the source it cites"
     return answer
 
 
