@@ -31,7 +31,7 @@ from app.question import (
     is_short,
     leans_back,
 )
-from app.reader import ReaderConfig, Reading, candidates, select
+from app.reader import Reading, candidates, select
 from app.refusal import (
     DEFAULT_CALIBRATION,
     Calibration,
@@ -41,7 +41,7 @@ from app.refusal import (
     has_neighbours,
     reasons,
 )
-from app.retrieve import FusionConfig, Query, Retrieval, Retriever, Vector
+from app.retrieve import Query, Retrieval, Retriever, Vector
 from app.scope import Scope
 from app.spelling import Speller, note
 from ingest.build import OpenedBuild, open_build
@@ -55,8 +55,6 @@ if TYPE_CHECKING:
     from ingest.embed import Embedder
 
 REFUSAL = "The documentation pages do not answer this question."
-QUESTION_CACHE = 1024  # embeddings of recent questions kept, for their follow-ups
-TOPIC_SAMPLE = 2000  # headings the topic probe reads to decide whether it knows the pages
 History = Sequence[str | Answer]
 
 
@@ -110,13 +108,6 @@ class Engine:
         self._questions: OrderedDict[str, Vector] = OrderedDict()  # recent questions' vectors
         self._questions_lock = threading.Lock()
         self._spellers: dict[str, Speller] = {}  # per build: the pages' words differ
-        self.reader = ReaderConfig()
-        self.fusion = FusionConfig(
-            dense_weight=settings.dense_weight,
-            lexical_weight=settings.lexical_weight,
-            unit_weight=settings.unit_weight,
-            exact_weight=settings.exact_weight,
-        )
 
     @property
     def calibration(self) -> Calibration:
@@ -153,7 +144,7 @@ class Engine:
     def _open(self) -> Loaded:
         build = open_build(self.settings, self.store, lambda texts: self.embedder.encode(texts))
         lexicon = Lexicon(build.idf)
-        retriever = Retriever(build, self.fusion)
+        retriever = Retriever(build, self.settings.retrieval)
         return Loaded(build, retriever, lexicon, retriever.rows)
 
     def speller(self, loaded: Loaded) -> Speller:
@@ -178,7 +169,9 @@ class Engine:
         vectors = self.embed_questions([*chat.earlier, question])
         alone = Query(question, question, vectors[-1])
         sims = loaded.retriever.unit_sims(alone.vector, scope)
-        if not leans_back(question) and self.answerable(alone, sims, loaded, scope):
+        if not leans_back(question, self.settings.reader.short_question) and self.answerable(
+            alone, sims, loaded, scope
+        ):
             return alone
         whole = np.mean(vectors, axis=0)
         blended = vectors[-1] + whole / (np.linalg.norm(whole) or 1.0)
@@ -195,7 +188,7 @@ class Engine:
             for text, vector in fresh.items():
                 self._questions[text] = vector
                 self._questions.move_to_end(text)
-            while len(self._questions) > QUESTION_CACHE:
+            while len(self._questions) > self.settings.retrieval.question_cache:
                 self._questions.popitem(last=False)
             return [fresh[q] if q in fresh else self._questions[q] for q in questions]
 
@@ -229,10 +222,12 @@ class Engine:
             rows = loaded.retriever.heading_rows
             if scope is not None:
                 rows = rows[scope.unit_rows[rows]]
-            if len(rows) > TOPIC_SAMPLE:  # a share is all it needs: an even sample will do
-                rows = rows[np.linspace(0, len(rows) - 1, TOPIC_SAMPLE).astype(np.int64)]
+            sample = self.settings.refusal.topic_sample
+            if len(rows) > sample:  # a share is all it needs: an even sample will do
+                rows = rows[np.linspace(0, len(rows) - 1, sample).astype(np.int64)]
             vectors = np.asarray(loaded.build.units.vectors[rows])
-            loaded.topic_checks[key] = topic.probe.recognises(vectors)
+            share = self.settings.refusal.topic_min_share
+            loaded.topic_checks[key] = topic.probe.recognises(vectors, share)
         return loaded.topic_checks[key]
 
     def refusal_model(self, loaded: Loaded, scope: Scope | None = None) -> RefusalModel:
@@ -316,7 +311,10 @@ class Engine:
         neighbours = neighbours_of(loaded, scope)
         words = words_of(query.lexical)
         units = loaded.build.units
-        evidence = gather(words, sims, units, loaded.lexicon, neighbours, query.vector)
+        evidence = gather(
+            words, sims, units, loaded.lexicon, neighbours, query.vector,
+            self.settings.refusal.closest,
+        )  # fmt: skip
         topic = self.calibration.topic
         if topic is not None and self.topic_applies(loaded, scope):
             evidence = replace(evidence, topic=topic.probe.score(query.vector))
@@ -334,7 +332,7 @@ class Engine:
         build = loaded.build
         reading = Reading(
             build.units, build.chunks, found.unit_sims, words_of(query.lexical), loaded.lexicon,
-            self.reader,
+            self.settings.reader,
         )  # fmt: skip
         chosen = select(candidates(hits, reading, loaded.rows), reading)
         evidence = self.evidence(query, found.unit_sims, loaded, scope)
@@ -345,7 +343,9 @@ class Engine:
         }
         # A short follow-up of an answered question has few words of its own to judge: it is
         # on the conversation's topic unless nothing on the pages is near it at all.
-        follow_up = bool(query.prior_pages) and is_short(question)
+        follow_up = bool(query.prior_pages) and is_short(
+            question, self.settings.reader.short_question
+        )
         floor = evidence.similarity >= model.min_similarity
         answers = floor if follow_up else model.answers(evidence)
         if not answers or not chosen:

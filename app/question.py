@@ -21,7 +21,6 @@ _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|their|there|one|ones|he|she|the same)\b",
     re.IGNORECASE,
 )
-SHORT = 8  # tokens: a question this short that points back leans on the conversation
 # Where one sentence ends and the next begins (an end mark, a space, then a word or a quote),
 # and the abbreviations that end with a dot inside a sentence ("e.g.", "i.e.", "vs.").
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Za-z`\"'])")
@@ -33,14 +32,14 @@ class EmptyQuestionError(DocqaError):
 
 
 @dataclass(frozen=True)
-class Question:
+class CleanedQuestion:
     """A question ready for retrieval, and what was changed to get it."""
 
     text: str
     warnings: tuple[str, ...] = ()
 
 
-def clean_question(raw: str, limit: int) -> Question:
+def clean_question(raw: str, limit: int) -> CleanedQuestion:
     """Drop control characters, collapse spaces, cut to `limit` characters (with a warning)."""
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in raw
@@ -53,7 +52,7 @@ def clean_question(raw: str, limit: int) -> Question:
         cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
         warnings.append(f"The question was cut to its first {len(cut)} of {len(text)} characters.")
         text = cut
-    return Question(text, tuple(warnings))
+    return CleanedQuestion(text, tuple(warnings))
 
 
 @dataclass(frozen=True)
@@ -68,16 +67,18 @@ class Conversation:
         return " ".join([*self.earlier, question])
 
 
-def is_short(question: str) -> bool:
-    """A question with few words of its own ("why?", "and from the CLI?")."""
-    return len(tokenize(question)) <= SHORT
+def is_short(question: str, limit: int) -> bool:
+    """A question of at most `limit` tokens: few words of its own ("why?", "and from the
+    CLI?")."""
+    return len(tokenize(question)) <= limit
 
 
-def leans_back(question: str) -> bool:
+def leans_back(question: str, limit: int) -> bool:
     """True when a question reads as part of a conversation ("and from the CLI?", "is there
-    a better way to handle that?")."""
+    a better way to handle that?"); `limit`: the tokens of a short question."""
     text = question.strip()
-    return bool(_CONTINUES.match(text)) or (is_short(text) and bool(_POINTS_BACK.search(text)))
+    short = is_short(text, limit)
+    return bool(_CONTINUES.match(text)) or (short and bool(_POINTS_BACK.search(text)))
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from app.lexicon import Lexicon
 from app.models import Hit, Passage
 from app.retrieve import Vector
+from docqa.sections import ReaderSettings
 from ingest.models import Chunk, Unit
 from ingest.units import UnitIndex
 
@@ -33,23 +34,6 @@ _ANAPHOR = re.compile(
 # A sentence that introduces what follows it: a list, a table or an example block.
 _INTRO = re.compile(r"(:\s*$|\bthe following\b|\bfollowing (example|policy|command)\b)", re.I)
 TITLE_CHARS = 80  # a title line is at most this long
-MAX_LIST = 200  # list items read past a list's opening line, at most
-
-
-@dataclass(frozen=True)
-class ReaderConfig:
-    """How units are scored and how many make an answer; `docqa tune` can fit these."""
-
-    lexical_weight: float = 0.5  # question-word coverage, beside the cosine
-    heading_share: float = 0.3  # a word found only in the heading path counts this much
-    rank_decay: float = 0.15  # each page further down the ranking costs this share
-    navigation_factor: float = 0.4  # a sentence that only points elsewhere
-    label_factor: float = 0.5  # a short line with no closing punctuation ("Important")
-    keep_ratio: float = 0.6  # units scoring at least this share of the best may join it
-    other_page_words: float = 0.25  # another page joins when it adds this share of the words
-    max_chars: int = 1200  # the answer's length budget (code blocks aside)
-    max_items: int = 15  # list items or table rows brought along by the line opening them
-    pages: int = 3
 
 
 @dataclass(frozen=True)
@@ -85,7 +69,7 @@ class Reading:
         sims: Vector,
         words: Sequence[str],
         lexicon: Lexicon,
-        config: ReaderConfig,
+        config: ReaderSettings,
     ) -> None:
         self.units, self.chunks, self.sims = units, chunks, sims
         self.words, self.lexicon, self.config = words, lexicon, config
@@ -136,7 +120,11 @@ class Reading:
             return self.best_items([c for r in rows if (c := self.near(lead, r)) is not None])
         if lead.text.rstrip().endswith(":"):
             items: list[Candidate] = []
-            while nxt is not None and nxt.kind in ("item", "row") and len(items) < MAX_LIST:
+            while (
+                nxt is not None
+                and nxt.kind in ("item", "row")
+                and len(items) < self.config.max_list
+            ):
                 items.append(nxt)
                 nxt = self.near(lead, self.step(nxt.row, 1))
             return self.best_items(items)
@@ -191,7 +179,7 @@ class Reading:
         units, out = self.units.units, list[int]()
         heading = self.chunks[units[row].chunk_id].heading
         nxt = self.step(row, direction)
-        while nxt is not None and len(out) < MAX_LIST:
+        while nxt is not None and len(out) < self.config.max_list:
             unit = units[nxt]
             if unit.kind != "row" or self.chunks[unit.chunk_id].heading != heading:
                 break

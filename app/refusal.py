@@ -28,7 +28,6 @@ DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 # turn against its feature's sense when two features move together).
 SENSE = {"similarity": 1.0, "coverage": 1.0, "neighbour_margin": -1.0, "topic": 1.0}
 FEATURES = tuple(SENSE)
-CLOSEST = 10  # units whose word coverage is measured: the closest by meaning
 
 
 class CalibrationError(DocqaError):
@@ -70,27 +69,29 @@ def gather(
     lexicon: Lexicon,
     neighbours: Neighbours | None,
     vector: Vector,
+    closest: int = 10,
 ) -> Evidence:
     """Measure a question (its words, its cosine to every unit, its vector) against the
-    pages and the neighbouring pages."""
+    pages and the neighbouring pages; word coverage is read on the `closest` units."""
     if not len(sims):
         return Evidence(0.0, 0.0)
-    top = np.argpartition(-sims, CLOSEST)[:CLOSEST] if len(sims) > CLOSEST else np.arange(len(sims))
-    closest = top[np.argsort(-sims[top], kind="stable")]
+    n = closest
+    top = np.argpartition(-sims, n)[:n] if len(sims) > n else np.arange(len(sims))
+    nearest = top[np.argsort(-sims[top], kind="stable")]
     weighed = lexicon.weighed(words)
     unit = units.units
-    coverage = max(weighed.coverage(unit[i].text, unit[i].heading, 1.0) for i in closest)
+    coverage = max(weighed.coverage(unit[i].text, unit[i].heading, 1.0) for i in nearest)
     if has_neighbours(neighbours):
         near = neighbours.vectors @ vector
         best = int(np.argmax(near))
         return Evidence(
-            float(sims[closest[0]]),
+            float(sims[nearest[0]]),
             coverage,
             float(near[best]),
             neighbours.headings[best],
             neighbours.pages[best],
         )
-    return Evidence(float(sims[closest[0]]), coverage)
+    return Evidence(float(sims[nearest[0]]), coverage)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,6 @@ class TopicProbe:
 
     weights: tuple[float, ...]
     bias: float
-    # The share of a set of pages' headings it must score as covered to judge their questions.
-    min_share: float = 0.9
 
     @cached_property
     def _vector(self) -> Vector:
@@ -153,12 +152,13 @@ class TopicProbe:
         """Log-odds for one question's embedding."""
         return float(self.scores(vector[None, :])[0])
 
-    def recognises(self, headings: np.ndarray[Any, Any]) -> bool:
-        """Whether these are (nearly all) headings of the pages it was fitted on, embedded by
-        the model it was fitted with (another model's vectors are never recognised)."""
+    def recognises(self, headings: np.ndarray[Any, Any], min_share: float = 0.9) -> bool:
+        """Whether these are (at least `min_share` of them) headings of the pages it was
+        fitted on, embedded by the model it was fitted with (another model's vectors are
+        never recognised)."""
         if headings.ndim != 2 or len(headings) == 0 or headings.shape[1] != len(self.weights):
             return False
-        return float((self.scores(headings) > 0).mean()) >= self.min_share
+        return float((self.scores(headings) > 0).mean()) >= min_share
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def _model(data: dict[str, Any]) -> RefusalModel:
 def _topic(data: dict[str, Any] | None) -> TopicModels | None:
     if data is None:  # a calibration fitted before the probe, or without one
         return None
-    probe = TopicProbe(**{k: _tuple(v) for k, v in data["probe"].items()})
+    probe = TopicProbe(tuple(data["probe"]["weights"]), float(data["probe"]["bias"]))
     if not probe.weights:
         raise ValueError("the topic probe has no weights")
     return TopicModels(probe, _model(data["with_neighbours"]), _model(data["without_neighbours"]))

@@ -12,6 +12,7 @@ import numpy as np
 
 from app.models import Hit, Passage
 from app.scope import Scope, guides, scope_of, with_neighbours
+from docqa.sections import RetrievalSettings
 
 if TYPE_CHECKING:
     from ingest.build import OpenedBuild
@@ -26,21 +27,6 @@ _IDENTIFIER = re.compile(
 def identifiers(query: str) -> list[str]:
     """Exact identifiers named in a query, lower-cased."""
     return list(dict.fromkeys(m.group(0).lower() for m in _IDENTIFIER.finditer(query)))
-
-
-@dataclass(frozen=True)
-class FusionConfig:
-    """Weights of the fusion; `docqa tune` fits them on the tuning file."""
-
-    dense_weight: float = 0.0
-    lexical_weight: float = 1.0
-    unit_weight: float = 1.0
-    # Pages the last answer cited, for a follow-up: one rank-one vote, times this weight.
-    prior_weight: float = 1.0
-    rrf_k: int = 60
-    exact_weight: float = 0.0
-    depth: int = 40
-    passages_per_page: int = 3
 
 
 @dataclass(frozen=True)
@@ -75,9 +61,9 @@ def _fuse(rankings: list[tuple[float, list[str]]], rrf_k: int) -> dict[str, floa
 class Retriever:
     """Searches one opened build; safe to share between threads (read-only)."""
 
-    def __init__(self, build: OpenedBuild, config: FusionConfig | None = None) -> None:
+    def __init__(self, build: OpenedBuild, config: RetrievalSettings | None = None) -> None:
         self.build = build
-        self.config = config or FusionConfig()
+        self.config = config or RetrievalSettings()
         self.chunks = build.chunks
         rows = build.units.rows_by_chunk()
         self.rows = rows  # chunk id -> its units' rows, in reading order

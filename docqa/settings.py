@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from docqa.errors import DocqaError
+from docqa.sections import ReaderSettings, RefusalSettings, RetrievalSettings, ServingSettings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -19,10 +27,46 @@ class SettingsError(DocqaError):
     """A flag or DOCQA_* variable with a value docqa cannot use; the message names it."""
 
 
+SETTINGS_FILE_VARIABLE = "DOCQA_SETTINGS_FILE"
+
+
+class SettingsFileSource(PydanticBaseSettingsSource):
+    """Values from the settings file (JSON: top-level names and one object per section),
+    named by the `settings_file` flag or DOCQA_SETTINGS_FILE; below the environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        flags = init.init_kwargs if isinstance(init, InitSettingsSource) else {}
+        named = flags.get("settings_file") or os.environ.get(SETTINGS_FILE_VARIABLE)
+        self.path = Path(named) if named else None
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: `__call__` reads the whole file."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"Settings file {self.path} does not exist") from exc
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise SettingsError(f"Settings file {self.path} cannot be read: {exc}") from exc
+        if not isinstance(data, dict):
+            raise SettingsError(f"Settings file {self.path} must hold a JSON object")
+        return data
+
+
 class Settings(BaseSettings):
     """Every knob of docqa; built once at an entry point and passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="DOCQA_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    # A JSON file of settings (what `docqa tune` writes), below flags and the environment.
+    settings_file: Path | None = None
 
     data_dir: Path = Path("data")
     corpus_dir: Path | None = None
@@ -51,18 +95,11 @@ class Settings(BaseSettings):
     # downloading them.
     neighbours_source: Path | None = None
 
-    k: int = Field(default=5, ge=1, le=50)
+    k: int = Field(default=5, ge=1, le=50)  # pages retrieved per question
     # Answer from one guide only (a folder of the indexed pages, by path or name, e.g.
     # comprehend-security or iam-user-guide); unset: from every page. The app's "Search in"
     # and `docqa ask --in` choose it too.
     scope: str | None = None
-    # Fusion weights, fitted on the tuning file (`docqa tune`); see docs/evaluation.md.
-    # `docqa tune` (tuning file, MRR@10 0.949): whole-chunk vectors (Chroma) and a bonus for
-    # naming the question's identifier add nothing beside sentence vectors and BM25.
-    dense_weight: float = Field(default=0.0, ge=0)
-    lexical_weight: float = Field(default=1.0, ge=0)
-    unit_weight: float = Field(default=1.0, ge=0)
-    exact_weight: float = Field(default=0.0, ge=0)  # a chunk naming the question's identifier
     # The refusal model (`docqa calibrate`); unset: the one shipped in app/calibration.json.
     calibration: Path | None = None
     max_question_chars: int = Field(default=2000, ge=50)
@@ -71,6 +108,23 @@ class Settings(BaseSettings):
     llm_provider: str | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = None
+
+    retrieval: RetrievalSettings = RetrievalSettings()
+    reader: ReaderSettings = ReaderSettings()
+    refusal: RefusalSettings = RefusalSettings()
+    serving: ServingSettings = ServingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags, then DOCQA_* variables, then the settings file, then defaults."""
+        return init_settings, env_settings, SettingsFileSource(settings_cls, init_settings)
 
     @field_validator("chroma_url")
     @classmethod
@@ -98,7 +152,14 @@ class Settings(BaseSettings):
             f"embed_backend must be onnx, torch, onnx-int8 or package.module:Class, not {value!r}"
         )
 
-    @field_validator("neighbours_dir", "neighbours_source", "calibration", "scope", mode="before")
+    @field_validator(
+        "neighbours_dir",
+        "neighbours_source",
+        "calibration",
+        "scope",
+        "settings_file",
+        mode="before",
+    )
     @classmethod
     def _blank_path(cls, value: Any) -> Any:
         """An empty value means unset."""
@@ -154,8 +215,16 @@ class Settings(BaseSettings):
         return self.data_dir / "eval"
 
     def with_overrides(self, **changes: Any) -> Settings:
-        """A copy with the given non-None values replaced (used for CLI flags)."""
-        values = {key: value for key, value in changes.items() if value is not None}
+        """A copy with the given non-None values replaced (used for CLI flags); a section
+        is given as a mapping of the names it changes."""
+        values: dict[str, Any] = {}
+        for key, value in changes.items():
+            if value is None:
+                continue
+            current = getattr(self, key, None)
+            if isinstance(current, BaseModel) and isinstance(value, dict):
+                value = current.model_copy(update=value)
+            values[key] = value
         return self.model_copy(update=values) if values else self
 
 
@@ -174,12 +243,23 @@ def validated(**values: Any) -> Settings:
 
 def settings_env(settings: Settings, **changes: Any) -> dict[str, str]:
     """DOCQA_* variables that rebuild these settings (with `changes`) in a child process;
-    paths are made absolute."""
+    paths are made absolute, a section's values are `DOCQA_<SECTION>__<NAME>`."""
     env: dict[str, str] = {}
-    for name, value in {**settings.model_dump(), **changes}.items():
-        if value is None:
+    for name, value in settings.with_overrides(**changes).model_dump(exclude_none=True).items():
+        if name == "settings_file":  # its values are in the settings already
             continue
-        if isinstance(value, Path):
-            value = value.resolve()
-        env[f"DOCQA_{name.upper()}"] = str(value)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                env[f"DOCQA_{name.upper()}__{key.upper()}"] = _env_value(item)
+        else:
+            env[f"DOCQA_{name.upper()}"] = _env_value(value)
     return env
+
+
+def _env_value(value: Any) -> str:
+    """A value as a variable holds it: a path made absolute, a list as JSON."""
+    if isinstance(value, Path):
+        return str(value.resolve())
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value))
+    return str(value)

@@ -25,6 +25,7 @@ _REQUIRED: dict[str, type] = {
 }
 # "source": where the answer of an unanswerable question is (a page that is not indexed).
 _OPTIONAL: dict[str, type] = {"history": list, "source": str}
+KNOWN_KEYS = frozenset(_REQUIRED) | frozenset(_OPTIONAL)
 
 
 class QuestionsError(DocqaError):
@@ -32,7 +33,7 @@ class QuestionsError(DocqaError):
 
 
 @dataclass(frozen=True)
-class Question:
+class EvalQuestion:
     """One evaluation question and what a good answer holds."""
 
     id: str
@@ -42,6 +43,23 @@ class Question:
     expected_facts: tuple[str, ...]
     kind: str
     history: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionFile:
+    """The questions of one file, and the keys its lines carry that docqa does not read."""
+
+    path: Path
+    questions: tuple[EvalQuestion, ...]
+    unused_keys: tuple[str, ...] = ()
+
+    def warning(self) -> str | None:
+        """One line naming the keys that are not used, or None."""
+        if not self.unused_keys:
+            return None
+        keys = ", ".join(f"'{k}'" for k in self.unused_keys)
+        return f"{self.path}: key(s) {keys} are not used by docqa eval (read as notes)"
 
 
 def _strings(value: list[Any], key: str) -> tuple[str, ...]:
@@ -50,7 +68,7 @@ def _strings(value: list[Any], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_question(data: Any) -> Question:
+def parse_question(data: Any) -> EvalQuestion:
     """One question from a decoded JSON object (ValueError says what is wrong)."""
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
@@ -59,9 +77,6 @@ def parse_question(data: Any) -> Question:
             "a draft from feedback: set 'answerable', 'expected_pages' and 'expected_facts', "
             "then delete 'review'"
         )
-    unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        raise ValueError(f"unknown key(s): {', '.join(unknown)}")
     for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
         if key not in data:
             if key in _REQUIRED:
@@ -71,7 +86,7 @@ def parse_question(data: Any) -> Question:
             raise ValueError(f"'{key}' must be a {kind.__name__}")
     if not data["id"].strip() or not data["question"].strip():
         raise ValueError("'id' and 'question' must not be empty")
-    question = Question(
+    question = EvalQuestion(
         id=data["id"],
         question=data["question"],
         expected_pages=_strings(data["expected_pages"], "expected_pages"),
@@ -79,6 +94,7 @@ def parse_question(data: Any) -> Question:
         expected_facts=_strings(data["expected_facts"], "expected_facts"),
         kind=data["kind"],
         history=_strings(data.get("history", []), "history"),
+        source=data.get("source", ""),
     )
     if question.answerable and not question.expected_pages:
         raise ValueError("an answerable question needs at least one expected page")
@@ -87,21 +103,29 @@ def parse_question(data: Any) -> Question:
     return question
 
 
-def load_questions(path: Path = TUNE_QUESTIONS) -> list[Question]:
+def load_questions(path: Path = TUNE_QUESTIONS) -> list[EvalQuestion]:
     """Every question of a JSON Lines file; blank lines are skipped."""
+    return list(read_questions(path).questions)
+
+
+def read_questions(path: Path) -> QuestionFile:
+    """Every question of a JSON Lines file (blank lines skipped), and the keys it carries
+    that are not read (`notes`, `why`, ...): a question file may hold notes for people."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise QuestionsError(f"Questions file {path} does not exist") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionsError(f"Questions file {path} cannot be read: {exc}") from exc
-    questions: list[Question] = []
+    questions: list[EvalQuestion] = []
     seen: dict[str, int] = {}
+    unused: set[str] = set()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            question = parse_question(json.loads(line))
+            data = json.loads(line)
+            question = parse_question(data)
         except ValueError as exc:
             raise QuestionsError(f"{path}, line {number}: {exc}") from exc
         if question.id in seen:
@@ -111,9 +135,10 @@ def load_questions(path: Path = TUNE_QUESTIONS) -> list[Question]:
             )
         seen[question.id] = number
         questions.append(question)
+        unused |= set(data) - KNOWN_KEYS
     if not questions:
         raise QuestionsError(f"Questions file {path} holds no questions")
-    return questions
+    return QuestionFile(path, tuple(questions), tuple(sorted(unused)))
 
 
 def file_sha256(path: Path) -> str:

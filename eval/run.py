@@ -7,7 +7,7 @@ import dataclasses
 import platform
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from docqa.progress import Progress
 from eval.corpora import EvalCorpus, cache_dir, resolve_corpus
 from eval.pagemap import canonical_ids, manifest_hashes
-from eval.questions import DEFAULT_SETS, Question, QuestionsError, file_sha256, load_questions
+from eval.questions import DEFAULT_SETS, EvalQuestion, QuestionsError, file_sha256, read_questions
 from eval.report import console_tables
 from eval.results import new_run_dir, write_run
 from eval.score import Record, score
@@ -139,12 +139,18 @@ def question_files(options: EvalOptions) -> list[tuple[str, Path]]:
     return [(n, p) for n, p in DEFAULT_SETS if options.split in ("all", n)]
 
 
-def load_sets(files: Sequence[tuple[str, Path]]) -> list[tuple[str, Question]]:
-    """Every question of every file, with its set name; an id may be used once in all."""
-    questions: list[tuple[str, Question]] = []
+def load_sets(
+    files: Sequence[tuple[str, Path]], warn: Callable[[str], None] | None = None
+) -> list[tuple[str, EvalQuestion]]:
+    """Every question of every file, with its set name; an id may be used once in all. A
+    file whose lines carry keys docqa does not read is said once to `warn`."""
+    questions: list[tuple[str, EvalQuestion]] = []
     seen: dict[str, str] = {}
     for name, path in files:
-        for question in load_questions(path):
+        read = read_questions(path)
+        if warn is not None and (warning := read.warning()):
+            warn(warning)
+        for question in read.questions:
             if question.id in seen:
                 raise QuestionsError(
                     f"Question id '{question.id}' is in both {seen[question.id]} and {path}"
@@ -155,7 +161,7 @@ def load_sets(files: Sequence[tuple[str, Path]]) -> list[tuple[str, Question]]:
 
 
 def ask_all(
-    systems: Sequence[System], questions: Sequence[tuple[str, Question]], progress: Progress
+    systems: Sequence[System], questions: Sequence[tuple[str, EvalQuestion]], progress: Progress
 ) -> list[Record]:
     """Every system on every question (the baselines ignore the history)."""
     pinned = manifest_hashes()
@@ -174,14 +180,16 @@ def run_eval(
     options: EvalOptions,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> EvalResult:
-    """Run one evaluation and write its results folder."""
+    """Run one evaluation and write its results folder; what is worth a warning (keys of a
+    questions file that are not read) goes to `warn`."""
     from app.engine import Engine
 
     report = progress or _silent
     start, started_at = time.perf_counter(), time.gmtime()
     files = question_files(options)
-    questions = load_sets(files)
+    questions = load_sets(files, warn)
     thresholds_file: Path | None = options.thresholds or DEFAULT_THRESHOLDS
     if options.thresholds is None and not DEFAULT_THRESHOLDS.is_file():
         thresholds_file = None

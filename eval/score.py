@@ -20,7 +20,7 @@ from eval.metrics import (
     refusal_scores,
 )
 from eval.pagemap import map_pages
-from eval.questions import Question
+from eval.questions import EvalQuestion
 from eval.systems import Reply
 
 RETRIEVAL = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
@@ -127,7 +127,7 @@ def _number(value: Any) -> float | None:
 
 
 def score(
-    system: str, question: Question, split: str, reply: Reply, mapping: Mapping[str, str]
+    system: str, question: EvalQuestion, split: str, reply: Reply, mapping: Mapping[str, str]
 ) -> Record:
     """Score one reply: retrieval against the expected pages, the answer against the facts."""
     ranked = map_pages(reply.retrieved_pages, mapping)

@@ -39,11 +39,21 @@ class DocqaGroup(click.Group):
 @click.option(
     "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [DOCQA_CHROMA_URL]."
 )
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A JSON settings file, e.g. what `docqa tune` wrote [DOCQA_SETTINGS_FILE].",
+)
 @click.pass_context
-def cli(ctx: click.Context, index_dir: Path | None, chroma_url: str | None) -> None:
+def cli(
+    ctx: click.Context, index_dir: Path | None, chroma_url: str | None, settings_file: Path | None
+) -> None:
     """docqa: cited answers from the Security in Amazon Comprehend pages, offline."""
     try:
-        ctx.obj = load_settings(index_dir=index_dir, chroma_url=chroma_url)
+        ctx.obj = load_settings(
+            index_dir=index_dir, chroma_url=chroma_url, settings_file=settings_file
+        )
     except SettingsError as exc:
         raise click.ClickException(f"Invalid settings: {exc}") from exc
 

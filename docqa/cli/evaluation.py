@@ -80,7 +80,12 @@ def eval_command(
         scope=scope,
     )
     with progress_bar(quiet, progress_format == "jsonl") as progress:
-        result = run_eval(settings, options, progress=progress)
+        result = run_eval(
+            settings,
+            options,
+            progress=progress,
+            warn=lambda m: click.echo(f"Warning: {m}", err=True),
+        )
     emit(result.summary, as_json, result.table)
     if not quiet:
         click.echo(f"Results in {result.run_dir}", err=True)
@@ -114,15 +119,21 @@ def feedback(settings: Settings, out: Path, as_json: bool, quiet: bool) -> None:
 
 @click.command()
 @questions_option("Questions file (default: eval/tune.jsonl; never the test file).", exists=True)
+@file_option("--out", help="Settings file to write [default: data/settings.json].")
 @output_options
 @click.pass_obj
-def tune(settings: Settings, questions: Path | None, as_json: bool, quiet: bool) -> None:
-    """Fit the fusion weights on the tuning file (refusal is fitted by `docqa calibrate`)."""
-    from eval.tune import run_tune, summary
+def tune(
+    settings: Settings, questions: Path | None, out: Path | None, as_json: bool, quiet: bool
+) -> None:
+    """Fit the fusion weights on the tuning file and write them to a settings file (refusal
+    is fitted by `docqa calibrate`)."""
+    from eval.tune import run_tune, summary, write_settings
 
+    target = out or settings.data_dir / "settings.json"
     with progress_bar(quiet) as progress:
         result = run_tune(settings, questions, progress)
-    emit(result, as_json, summary(result))
+    write_settings(result, target)
+    emit({**result, "settings_file": str(target)}, as_json, summary(result, target))
 
 
 @click.command()

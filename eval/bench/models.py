@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docqa.errors import DocqaError
 from docqa.progress import Progress
 from eval.bench.machine import ChildRun, bench_env, run_child
-from eval.questions import TUNE_QUESTIONS, Question
+from eval.questions import TUNE_QUESTIONS, EvalQuestion
 
 if TYPE_CHECKING:
     from docqa.settings import Settings
@@ -50,7 +50,7 @@ class BenchRun:
     tmp: Path
     options: BenchOptions
     progress: Progress
-    questions: list[Question]
+    questions: list[EvalQuestion]
 
     def child(self, what: str, argv: list[str], **env: Any) -> tuple[ChildRun, Any]:
         """Run a docqa command as a user would; its JSON output, parsed."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from eval.bench.machine import ChildRun, docqa_argv, peak_rss_mb, percentiles, reset_peak_rss
 from eval.bench.models import BenchError, BenchRun
-from eval.questions import Question
+from eval.questions import EvalQuestion
 
 if TYPE_CHECKING:
     from app.models import Answer
@@ -48,7 +48,7 @@ def tutorial_cold_start(run: BenchRun) -> list[ChildRun]:
     return runs
 
 
-def _cycle(questions: Sequence[Question], n: int) -> list[Question]:
+def _cycle(questions: Sequence[EvalQuestion], n: int) -> list[EvalQuestion]:
     return [questions[i % len(questions)] for i in range(n)]
 
 
@@ -62,7 +62,7 @@ def query_docqa(run: BenchRun, embedder: Embedder) -> tuple[dict[str, Any], floa
     reset = reset_peak_rss()
     engine = Engine(run.settings, embedder=embedder)
 
-    def ask(q: Question) -> Answer:
+    def ask(q: EvalQuestion) -> Answer:
         earlier: list[Answer] = []
         for turn in q.history:
             earlier.append(engine.ask(turn, earlier))

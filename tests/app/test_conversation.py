@@ -6,7 +6,7 @@ import pytest
 
 from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.models import Answer
-from app.question import Question, clean_question, conversation
+from app.question import CleanedQuestion, clean_question, conversation
 from docqa.settings import Settings
 
 
@@ -30,7 +30,9 @@ def test_examples_are_asked_exactly_as_shown() -> None:
     limit = Settings().max_question_chars
     assert len(EXAMPLES) >= 3 and len(set(EXAMPLES)) == len(EXAMPLES)
     for example in EXAMPLES:
-        assert clean_question(example, limit) == Question(example), "nothing cut or rewritten"
+        assert clean_question(example, limit) == CleanedQuestion(example), (
+            "nothing cut or rewritten"
+        )
         assert shown_question(example, limit) == example
 
 

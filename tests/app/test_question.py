@@ -6,6 +6,7 @@ import pytest
 
 from app.models import Answer, Citation
 from app.question import asking_spans, conversation, is_short, leans_back, sentences
+from docqa.sections import ReaderSettings
 
 
 def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
@@ -13,12 +14,15 @@ def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
     return Answer(question, "text [1]", refused, citations=citations)
 
 
+SHORT = ReaderSettings().short_question
+
+
 @pytest.mark.parametrize(
     "question",
     ["and from the CLI?", "is there a better way to handle that?", "why?", "What about it?"],
 )
 def test_continuations_lean_on_the_conversation(question: str) -> None:
-    assert leans_back(question)
+    assert leans_back(question, SHORT)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +33,7 @@ def test_continuations_lean_on_the_conversation(question: str) -> None:
     ],
 )
 def test_whole_questions_stand_alone(question: str) -> None:
-    assert not leans_back(question)
+    assert not leans_back(question, SHORT)
 
 
 def test_a_long_question_that_points_back_is_not_short() -> None:
@@ -37,8 +41,8 @@ def test_a_long_question_that_points_back_is_not_short() -> None:
         "does it still apply when the gadget job runs in a private network with no internet "
         "access and custom keys"
     )
-    assert not is_short(long) and not leans_back(long)
-    assert is_short("does it apply to jobs?") and leans_back("does it apply to jobs?")
+    assert not is_short(long, SHORT) and not leans_back(long, SHORT)
+    assert is_short("does it apply to jobs?", SHORT) and leans_back("does it apply to jobs?", SHORT)
 
 
 def test_the_conversation_keeps_every_question_and_the_last_answers_pages() -> None:

@@ -11,7 +11,8 @@ import pytest
 from app.citing import cite, cited_first
 from app.lexicon import Lexicon, words_of
 from app.models import Answer, Hit, Passage
-from app.reader import ReaderConfig, Reading, candidates, is_navigation, select
+from app.reader import Reading, candidates, is_navigation, select
+from docqa.sections import ReaderSettings
 from ingest.models import Chunk
 from ingest.units import UnitIndex, chunk_units
 from tests.support.answers import unquoted
@@ -41,7 +42,7 @@ class Build:
         self.units = UnitIndex(units, np.zeros((len(units), 4), np.float32))
 
     def read(
-        self, question: str, liked: dict[str, float], config: ReaderConfig | None = None
+        self, question: str, liked: dict[str, float], config: ReaderSettings | None = None
     ) -> list[str]:
         """The answer's unit texts when units holding a `liked` word get that cosine."""
         sims = np.array(
@@ -50,7 +51,7 @@ class Build:
         )
         lexicon = Lexicon.of(c.lexical_text for c in self.chunks.values())
         reading = Reading(
-            self.units, self.chunks, sims, words_of(question), lexicon, config or ReaderConfig()
+            self.units, self.chunks, sims, words_of(question), lexicon, config or ReaderSettings()
         )
         pages: dict[str, list[Passage]] = {}
         for c in self.chunks.values():
@@ -134,7 +135,7 @@ def test_a_code_block_of_either_fence_stands_on_its_own_lines(fence: str) -> Non
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
     words = words_of("policy for gadget:Get")
     reading = Reading(
-        build.units, build.chunks, sims.astype(np.float32), words, lexicon, ReaderConfig()
+        build.units, build.chunks, sims.astype(np.float32), words, lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     text, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
@@ -212,7 +213,7 @@ def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
     sims = np.array([0.2, 0.9, 0.2, 0.85], dtype=np.float32)
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
     words = words_of("gadget keys and widget logs")
-    reading = Reading(build.units, build.chunks, sims, words, lexicon, ReaderConfig())
+    reading = Reading(build.units, build.chunks, sims, words, lexicon, ReaderSettings())
     hits = [Hit(c.page_id, 1.0, (Passage(c),)) for c in build.chunks.values()]
     chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
     text, citations = cite(chosen)
@@ -237,7 +238,7 @@ def test_a_matching_item_brings_the_matching_items_of_its_long_list() -> None:
     assert answer[0] == "The trail logs these actions:"
     deletes = [i for i in items if "Delete" in i]
     assert [a for a in answer if "Delete" in a] == deletes, "every matching item, in order"
-    assert len(answer) - 1 <= ReaderConfig().max_items
+    assert len(answer) - 1 <= ReaderSettings().max_items
 
 
 def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> None:
@@ -252,7 +253,12 @@ def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> 
     )
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
     reading = Reading(
-        build.units, build.chunks, reading_sims, words_of("reader policy"), lexicon, ReaderConfig()
+        build.units,
+        build.chunks,
+        reading_sims,
+        words_of("reader policy"),
+        lexicon,
+        ReaderSettings(),
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
@@ -281,7 +287,7 @@ def test_the_length_budget_bounds_an_answer_and_a_close_unit_is_never_cut_by_cou
     build = Build([chunk("gadgets", 0, " ".join(sentences))])
     answer = build.read("How are gadgets locked?", {"": 0.8})
     assert sorted(answer) == sorted(sentences), "all twelve fit in the budget: all join"
-    short = build.read("How are gadgets locked?", {"": 0.8}, ReaderConfig(max_chars=300))
+    short = build.read("How are gadgets locked?", {"": 0.8}, ReaderSettings(max_chars=300))
     size = sum(len(t) for t in short)
     assert 300 - 60 < size <= 300, "filled up to a smaller budget, never past it"
 
@@ -306,7 +312,7 @@ def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
     sims = np.array([0.9 if "Turn" in u.text else 0.1 for u in build.units.units], dtype=np.float32)
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
     reading = Reading(
-        build.units, build.chunks, sims, words_of("lock handle"), lexicon, ReaderConfig()
+        build.units, build.chunks, sims, words_of("lock handle"), lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     answer, citations = cite(
@@ -329,7 +335,9 @@ def cited(build: Build, question: str, liked: str) -> str:
     """The answer text (`cite`) when units holding `liked` get cosine 0.9."""
     sims = np.array([0.9 if liked in u.text else 0.1 for u in build.units.units], np.float32)
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
-    reading = Reading(build.units, build.chunks, sims, words_of(question), lexicon, ReaderConfig())
+    reading = Reading(
+        build.units, build.chunks, sims, words_of(question), lexicon, ReaderSettings()
+    )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     answer, citations = cite(
         select(candidates(hits, reading, build.units.rows_by_chunk()), reading)

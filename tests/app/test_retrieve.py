@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from app.retrieve import FusionConfig, Query, Retriever, identifiers
+from app.retrieve import Query, Retriever, identifiers
+from docqa.sections import RetrievalSettings
 from ingest.lexical import LexicalIndex
 from ingest.models import Chunk, Unit
 from ingest.units import UnitIndex
@@ -41,7 +42,7 @@ def retriever(**weights: float) -> Retriever:
     vectors = np.array([[c, math.sqrt(1 - c * c)] for c in cosines], dtype=np.float32)
     lexical = LexicalIndex(list(chunks), [c.lexical_text for c in chunks.values()])
     build = SimpleNamespace(chunks=chunks, units=UnitIndex(units, vectors), lexical=lexical)
-    config = FusionConfig(dense_weight=0.0, **weights)
+    config = RetrievalSettings(dense_weight=0.0, **weights)
     return Retriever(build, config)  # type: ignore[arg-type]
 
 

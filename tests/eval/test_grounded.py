@@ -6,7 +6,7 @@ import pytest
 
 from app.models import Answer, Citation, Claim
 from eval.metrics import grounded_facts
-from eval.questions import Question
+from eval.questions import EvalQuestion
 from eval.score import score
 from eval.systems import Reply
 
@@ -101,7 +101,7 @@ def test_a_fact_never_spans_two_claims() -> None:
     assert grounded_facts(claims, ["kept rotated"], {"widget-keys"}) == []
 
 
-ENC = Question(
+ENC = EvalQuestion(
     "g1", "How are widgets protected?", ("widget-encryption",), True, ("AES-256", "yearly"), "x"
 )
 
@@ -138,7 +138,7 @@ def test_a_reply_without_claims_grounds_nothing() -> None:
 
 
 def test_unanswerable_questions_have_no_grounded_coverage() -> None:
-    off = Question("g2", "What colour is the widget logo?", (), False, (), "off-topic")
+    off = EvalQuestion("g2", "What colour is the widget logo?", (), False, (), "off-topic")
     claims = (Claim("Blue.", ("widget-logo",)),)
     record = score("docqa", off, "tune", reply("Blue.", claims), {})
     assert record.scores["grounded_fact_coverage"] is None

@@ -10,10 +10,11 @@ import pytest
 from eval.questions import (
     TEST_QUESTIONS,
     TUNE_QUESTIONS,
-    Question,
+    EvalQuestion,
     QuestionsError,
     load_questions,
     parse_question,
+    read_questions,
 )
 
 GOOD: dict[str, object] = {
@@ -38,7 +39,7 @@ def test_loads_rows_into_frozen_records(tmp_path: Path) -> None:
     refusal = {**GOOD, "id": "w3", "answerable": False, "expected_pages": [], "expected_facts": []}
     questions = load_questions(write(tmp_path, GOOD, "", follow, refusal))
     assert [q.id for q in questions] == ["w1", "w2", "w3"]
-    assert questions[0] == Question(
+    assert questions[0] == EvalQuestion(
         "w1", "How are widgets encrypted?", ("widget-encryption",), True, ("aes-256",), "factual"
     )
     assert questions[1].history == ("earlier question",)
@@ -91,7 +92,6 @@ def test_a_draft_from_feedback_is_refused_saying_what_to_fill_in() -> None:
         ({**GOOD, "answerable": "yes"}, "'answerable' must be a bool"),
         ({**GOOD, "expected_pages": "widget-encryption"}, "'expected_pages' must be a list"),
         ({**GOOD, "expected_facts": [1]}, "list of non-empty strings"),
-        ({**GOOD, "colour": "blue"}, "unknown key(s): colour"),
         ({**GOOD, "question": "  "}, "must not be empty"),
         ({**GOOD, "expected_pages": []}, "needs at least one expected page"),
         ({**GOOD, "answerable": False}, "unanswerable question has no expected pages"),
@@ -106,6 +106,19 @@ def test_bad_row_is_reported_with_its_line(tmp_path: Path, bad: object, message:
         load_questions(path)
     assert f"{path}, line 2" in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_keys_that_are_not_read_are_named_once_and_the_file_still_loads(tmp_path: Path) -> None:
+    noted = {**GOOD, "id": "w2", "notes": "from the widget page", "why": "a paraphrase"}
+    path = write(tmp_path, GOOD, noted, {**GOOD, "id": "w3", "notes": "again"})
+    read = read_questions(path)
+    assert [q.id for q in read.questions] == ["w1", "w2", "w3"]
+    assert read.unused_keys == ("notes", "why")
+    assert (
+        read.warning()
+        == f"{path}: key(s) 'notes', 'why' are not used by docqa eval (read as notes)"
+    )
+    assert read_questions(write(tmp_path, GOOD)).warning() is None
 
 
 def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:

@@ -212,9 +212,11 @@ def test_facts_occur_in_expected_pages(questions: list[Row], corpus: dict[str, s
 
 
 def test_each_multi_page_source_holds_a_fact(questions: list[Row], corpus: dict[str, str]) -> None:
+    """A question that needs two pages has a fact on each (other questions may name a second
+    page that answers as well)."""
     problems = []
     for q in questions:
-        if len(q["expected_pages"]) < 2:
+        if q["kind"] != "multi-page":
             continue
         for page in q["expected_pages"]:
             if page in corpus and not any(plain(f) in corpus[page] for f in q["expected_facts"]):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.charts import write_charts
-from eval.questions import Question
+from eval.questions import EvalQuestion
 from eval.report import (
     cell,
     console_tables,
@@ -21,9 +21,9 @@ from eval.score import METRICS, Record, score, summarise
 from eval.systems import Reply
 
 QUESTIONS = [
-    Question("q1", "How are widgets encrypted?", ("enc",), True, ("aes-256",), "factual"),
-    Question("q2", "Rotate | keys how often?", ("rot",), True, ("yearly",), "typo"),
-    Question("q3", "Best carbonara?", (), False, (), "off-topic"),
+    EvalQuestion("q1", "How are widgets encrypted?", ("enc",), True, ("aes-256",), "factual"),
+    EvalQuestion("q2", "Rotate | keys how often?", ("rot",), True, ("yearly",), "typo"),
+    EvalQuestion("q3", "Best carbonara?", (), False, (), "off-topic"),
 ]
 
 

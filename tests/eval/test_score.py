@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from app.models import Claim
-from eval.questions import Question
+from eval.questions import EvalQuestion
 from eval.score import metrics, score, summarise
 from eval.systems import Reply
 
-ENC = Question("q1", "How are widgets encrypted?", ("enc",), True, ("aes-256", "kms"), "factual")
-ROT = Question("q2", "How often do keys rotate?", ("rot",), True, ("yearly",), "terse")
-OFF = Question("q3", "Best carbonara?", (), False, (), "off-topic")
+ENC = EvalQuestion(
+    "q1", "How are widgets encrypted?", ("enc",), True, ("aes-256", "kms"), "factual"
+)
+ROT = EvalQuestion("q2", "How often do keys rotate?", ("rot",), True, ("yearly",), "terse")
+OFF = EvalQuestion("q3", "Best carbonara?", (), False, (), "off-topic")
 
 
 def reply(pages: tuple[str, ...], text: str = "", refused: bool = False, **kw: object) -> Reply:
@@ -76,10 +78,10 @@ def test_summary_holds_all_and_each_split_and_breakdowns() -> None:
     assert summary["bm25"]["by_kind"]["terse"]["passed"] == 1.0
 
 
-NEAR = Question("n1", "Can widgets fly?", (), False, (), "near-miss")
-NEAR2 = Question("n2", "Do widgets sing?", (), False, (), "near-miss")
-FOLLOW = Question("f1", "and how often?", ("rot",), True, ("yearly",), "follow-up", ("Keys?",))
-FOLLOW2 = Question("f2", "and the logs?", ("log",), True, ("trail",), "follow-up", ("Keys?",))
+NEAR = EvalQuestion("n1", "Can widgets fly?", (), False, (), "near-miss")
+NEAR2 = EvalQuestion("n2", "Do widgets sing?", (), False, (), "near-miss")
+FOLLOW = EvalQuestion("f1", "and how often?", ("rot",), True, ("yearly",), "follow-up", ("Keys?",))
+FOLLOW2 = EvalQuestion("f2", "and the logs?", ("log",), True, ("trail",), "follow-up", ("Keys?",))
 
 
 def claimed(pages: tuple[str, ...], text: str, cited: tuple[str, ...]) -> Reply:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 import numpy as np
-import pytest
 
-from app.retrieve import FusionConfig, Query
+from app.retrieve import Query, Retriever
+from docqa.sections import RetrievalSettings
 from docqa.settings import Settings
-from eval.questions import Question
-from eval.tune import GRID, Asked, mrr, prepare, tune_fusion
+from eval.questions import EvalQuestion
+from eval.tune import GRID, Asked, mrr, prepare, tune_fusion, write_settings
 from tests.support.embedders import FakeEmbedder
 
+FusionConfig = RetrievalSettings
 Ranking = Callable[[FusionConfig], list[str]]
 
 
@@ -30,32 +31,29 @@ class Found:
 
 @dataclass
 class FakeRetriever:
-    """Ranks pages by a rule of the fusion weights it is set to."""
+    """Ranks pages by a rule of the fusion weights it was made with."""
 
     rank: Ranking
-    config: FusionConfig = field(default_factory=FusionConfig)
-    seen: list[FusionConfig] = field(default_factory=list)
+    config: FusionConfig
 
     def search(self, query: Query, k: int) -> Found:
-        self.seen.append(self.config)
         return Found([Page(p) for p in self.rank(self.config)][:k])
 
 
 @dataclass
-class Loaded:
-    retriever: FakeRetriever
+class Searchers:
+    """Makes a fake retriever per weight combination, and remembers each."""
+
+    rank: Ranking
+    seen: list[FusionConfig] = field(default_factory=list)
+
+    def __call__(self, config: FusionConfig) -> FakeRetriever:
+        self.seen.append(config)
+        return FakeRetriever(self.rank, config)
 
 
-@dataclass
-class FakeEngine:
-    retriever: FakeRetriever
-
-    def load(self) -> Loaded:
-        return Loaded(self.retriever)
-
-
-def engine_of(rank: Ranking, config: FusionConfig | None = None) -> Any:
-    return FakeEngine(FakeRetriever(rank, config or FusionConfig()))
+def fixed(rank: Ranking) -> FakeRetriever:
+    return FakeRetriever(rank, FusionConfig())
 
 
 def asked(*expected: tuple[str, ...]) -> list[Asked]:
@@ -68,7 +66,7 @@ def quiet(stage: str, done: int, total: int) -> None:
 
 
 def test_mrr_is_the_mean_reciprocal_rank_of_the_expected_pages() -> None:
-    engine = engine_of(lambda config: ["widget-a", "widget-b", "widget-c"])
+    engine = fixed(lambda config: ["widget-a", "widget-b", "widget-c"])
     assert mrr(engine, asked(("widget-a",))) == 1.0
     assert mrr(engine, asked(("widget-c", "widget-b"))) == 0.5
     assert mrr(engine, asked(("widget-b",), ("widget-z",))) == 0.25
@@ -80,10 +78,11 @@ def lexical_wins(config: FusionConfig) -> list[str]:
 
 
 def test_tune_fusion_finds_the_weights_that_rank_the_expected_page_first() -> None:
-    engine = engine_of(lexical_wins)
-    original = engine.retriever.config
+    original = FusionConfig()
     calls: list[tuple[str, int, int]] = []
-    result = tune_fusion(engine, asked(("widget-a",)), lambda *a: calls.append(a))
+    result = tune_fusion(
+        Searchers(lexical_wins), original, asked(("widget-a",)), lambda *a: calls.append(a)
+    )
     assert result["best"]["lexical_weight"] >= 2
     assert set(result["best"]) == set(GRID)
     assert result["mrr@10"] == 1.0
@@ -95,15 +94,14 @@ def test_tune_fusion_finds_the_weights_that_rank_the_expected_page_first() -> No
     scores = [row["mrr@10"] for row in result["top"]]
     assert scores == sorted(scores, reverse=True) and len(scores) == 10
     assert all(set(row) == {*GRID, "mrr@10"} for row in result["top"])
-    assert engine.retriever.config is original
     combos = int(np.prod([len(values) for values in GRID.values()]))
     assert calls[-1] == ("tuning fusion", combos, combos) and len(calls) == combos
 
 
 def test_every_grid_combination_is_tried() -> None:
-    engine = engine_of(lexical_wins)
-    tune_fusion(engine, asked(("widget-a",)), quiet)
-    tried = {tuple(getattr(c, name) for name in GRID) for c in engine.retriever.seen}
+    searchers = Searchers(lexical_wins)
+    tune_fusion(searchers, FusionConfig(), asked(("widget-a",)), quiet)
+    tried = {tuple(getattr(c, name) for name in GRID) for c in searchers.seen}
     expected = {
         (d, lex, u, e)
         for d in GRID["dense_weight"]
@@ -116,44 +114,40 @@ def test_every_grid_combination_is_tried() -> None:
 
 def test_a_tie_keeps_the_current_weights() -> None:
     current = FusionConfig(dense_weight=1.0, lexical_weight=3.0, unit_weight=2.0, exact_weight=1.0)
-    engine = engine_of(lambda config: ["widget-b", "widget-a"], current)
-    result = tune_fusion(engine, asked(("widget-a",)), quiet)
+    searchers = Searchers(lambda config: ["widget-b", "widget-a"])
+    result = tune_fusion(searchers, current, asked(("widget-a",)), quiet)
     assert result["best"] == {name: getattr(current, name) for name in GRID}
     assert result["mrr@10"] == result["current"]["mrr@10"] == 0.5
 
 
 def test_current_weights_off_the_grid_are_measured_as_they_are() -> None:
     current = FusionConfig(dense_weight=0.25)
-    engine = engine_of(
-        lambda config: ["widget-a"] if config.dense_weight == 0.25 else ["widget-b", "widget-a"],
-        current,
+    searchers = Searchers(
+        lambda config: ["widget-a"] if config.dense_weight == 0.25 else ["widget-b", "widget-a"]
     )
-    result = tune_fusion(engine, asked(("widget-a",)), quiet)
+    result = tune_fusion(searchers, current, asked(("widget-a",)), quiet)
     assert result["current"]["weights"]["dense_weight"] == 0.25
     assert result["current"]["mrr@10"] == 1.0
     assert result["mrr@10"] == 0.5
 
 
-def test_the_weights_are_put_back_when_tuning_stops_half_way() -> None:
-    engine = engine_of(lexical_wins)
-    original = engine.retriever.config
-
-    def interrupt(stage: str, done: int, total: int) -> None:
-        if done == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        tune_fusion(engine, asked(("widget-a",)), interrupt)
-    assert engine.retriever.config is original
+def test_the_fitted_weights_are_written_to_a_settings_file_that_loads(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"k": 7, "retrieval": {"rrf_k": 30}}', encoding="utf-8")
+    result = tune_fusion(Searchers(lexical_wins), FusionConfig(), asked(("widget-a",)), quiet)
+    write_settings(result, path)
+    loaded = Settings(settings_file=path)
+    assert loaded.k == 7 and loaded.retrieval.rrf_k == 30, "what the file held is kept"
+    assert loaded.retrieval.lexical_weight == result["best"]["lexical_weight"] >= 2
 
 
 # Our own wording, about the real pages the `fake_index` fixture indexes.
 QUESTIONS = [
-    Question(
+    EvalQuestion(
         "t1", "Which key encrypts the storage volume?", ("kms-in-comprehend",), True, ("KMS",), "f"
     ),
-    Question("t2", "How do I bake a widget cake?", (), False, (), "off-topic"),
-    Question(
+    EvalQuestion("t2", "How do I bake a widget cake?", (), False, (), "off-topic"),
+    EvalQuestion(
         "t3",
         "and what about the logs of those calls?",
         ("logging-using-cloudtrail",),
@@ -179,11 +173,12 @@ def test_prepare_and_tune_on_the_real_pages_with_the_fake_embedder(fake_index: S
     assert prepared[0].query.lexical == QUESTIONS[0].question
     # The follow-up is read with the conversation: the earlier question's words join it.
     assert "encrypts" in prepared[1].query.lexical and "logs" in prepared[1].query.lexical
-    score = mrr(engine, prepared)
+    build = engine.load().build
+    score = mrr(Retriever(build, fake_index.retrieval), prepared)
     assert 0.0 <= score <= 1.0
-    original = engine.load().retriever.config
-    result = tune_fusion(engine, prepared, quiet)
-    assert engine.load().retriever.config is original
-    assert result["current"]["weights"] == {name: getattr(fake_index, name) for name in GRID}
+    result = tune_fusion(lambda cfg: Retriever(build, cfg), fake_index.retrieval, prepared, quiet)
+    assert result["current"]["weights"] == {
+        name: getattr(fake_index.retrieval, name) for name in GRID
+    }
     assert result["current"]["mrr@10"] == round(score, 4)
     assert result["mrr@10"] >= result["current"]["mrr@10"]

@@ -1,0 +1,66 @@
+"""The sections of the one settings object: every tunable number of a stage, with its reason.
+
+Each section is set by `DOCQA_<SECTION>__<NAME>` variables (`DOCQA_RETRIEVAL__RRF_K=60`) or by
+the settings file (`DOCQA_SETTINGS_FILE`, JSON with one object per section), which
+`docqa tune` writes.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Section(BaseModel):
+    """A frozen settings section that rejects unknown names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RetrievalSettings(Section):
+    """How chunks are ranked: weighted reciprocal-rank fusion of three rankings."""
+
+    # Fitted by `docqa tune` on the tuning file: whole-chunk vectors (Chroma) and a vote for
+    # naming the question's identifier add nothing beside sentence vectors and BM25.
+    dense_weight: float = Field(default=0.0, ge=0)
+    lexical_weight: float = Field(default=1.0, ge=0)
+    unit_weight: float = Field(default=1.0, ge=0)
+    exact_weight: float = Field(default=0.0, ge=0)
+    # Pages the last answer cited, for a follow-up: one rank-one vote, times this weight.
+    prior_weight: float = Field(default=1.0, ge=0)
+    rrf_k: int = Field(default=60, ge=1)  # the usual constant of reciprocal-rank fusion
+    depth: int = Field(default=40, ge=1)  # chunks each ranking contributes to the fusion
+    passages_per_page: int = Field(default=3, ge=1)  # what the reader sees of a page
+    # Recent questions' embeddings kept, so a follow-up embeds only itself.
+    question_cache: int = Field(default=1024, ge=0)
+
+
+class ReaderSettings(Section):
+    """How answer units are scored and how many make an answer."""
+
+    lexical_weight: float = Field(default=0.5, ge=0)  # question-word coverage beside cosine
+    heading_share: float = Field(default=0.3, ge=0, le=1)  # a word only in the heading path
+    rank_decay: float = Field(default=0.15, ge=0)  # each page further down costs this share
+    navigation_factor: float = Field(default=0.4, ge=0, le=1)  # a sentence pointing elsewhere
+    label_factor: float = Field(default=0.5, ge=0, le=1)  # a short line with no end mark
+    keep_ratio: float = Field(default=0.6, ge=0, le=1)  # units this close to the best join it
+    other_page_words: float = Field(default=0.25, ge=0, le=1)  # another page must add these
+    max_chars: int = Field(default=1200, ge=100)  # the answer's length budget (code aside)
+    max_items: int = Field(default=15, ge=1)  # list items or rows brought by their intro
+    max_list: int = Field(default=200, ge=1)  # list items read past an opening line
+    pages: int = Field(default=3, ge=1)  # pages whose passages are read
+    # A follow-up this short (in tokens) leans on the conversation.
+    short_question: int = Field(default=8, ge=1)
+
+
+class RefusalSettings(Section):
+    """How the refusal model is applied to a question."""
+
+    closest: int = Field(default=10, ge=1)  # units whose word coverage is measured
+    # Headings the topic probe reads to decide whether it knows the pages (an even sample).
+    topic_sample: int = Field(default=2000, ge=1)
+    # The share of the pages' headings the probe must score as covered to judge questions.
+    topic_min_share: float = Field(default=0.9, ge=0, le=1)
+
+
+class ServingSettings(Section):
+    """How docqa is served to a team (the browser app, the HTTP API, the MCP server)."""
