@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from app.citing import cite, cited_first
+from app.judge import Judge
 from app.lexicon import Lexicon, words_of
 from app.llm import (
     NOT_IN_SOURCES,
@@ -22,31 +20,18 @@ from app.llm import (
     stream_text,
     top_passages,
 )
+from app.loaded import Asked, Loaded
 from app.models import Answer, Citation, Hit
-from app.question import (
-    Conversation,
-    asking_spans,
-    clean_question,
-    conversation,
-    is_short,
-    leans_back,
-)
+from app.queries import Questions
+from app.question import Conversation, clean_question, conversation, is_short
 from app.reader import Reading, candidates, select
-from app.refusal import (
-    DEFAULT_CALIBRATION,
-    Calibration,
-    Evidence,
-    RefusalModel,
-    gather,
-    has_neighbours,
-    reasons,
-)
-from app.retrieve import Query, Retrieval, Retriever, Vector
+from app.refusal import Calibration, reasons
+from app.render.plain import answer_text
+from app.retrieve import Query, Retrieval, Retriever
 from app.scope import Scope
 from app.spelling import Speller, note
-from ingest.build import OpenedBuild, open_build
-from ingest.neighbours import Neighbours
-from ingest.store import IndexInfo, IndexStore
+from ingest.build import open_build
+from ingest.store import IndexStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -54,37 +39,21 @@ if TYPE_CHECKING:
     from docqa.settings import Settings
     from ingest.embed import Embedder
 
-REFUSAL = "The documentation pages do not answer this question."
 History = Sequence[str | Answer]
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One index build, ready to search and read."""
-
-    build: OpenedBuild
-    retriever: Retriever
-    lexicon: Lexicon
-    rows: dict[str, list[int]]
-    # Whether the topic probe recognises the pages searched, per guide ("" for every page).
-    topic_checks: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def info(self) -> IndexInfo:
-        """What built the index."""
-        return self.build.info
-
-
-def neighbours_of(loaded: Loaded, scope: Scope | None) -> Neighbours | None:
-    """The pages a question is compared with beside those searched: the build's neighbouring
-    pages, and when one guide is searched, the index's other guides too."""
-    return loaded.build.neighbours if scope is None else scope.neighbours
 
 
 def related(hits: Sequence[Hit], n: int = 3) -> tuple[Citation, ...]:
     """The closest pages, offered when the answer is a refusal."""
     return tuple(
-        Citation(i, h.page_id, h.best.title, h.best.section, h.best.link, h.best.text, h.score)
+        Citation(
+            i,
+            h.page_id,
+            h.best.title,
+            h.best.section,
+            h.best.link,
+            h.best.chunk.blocks,
+            h.score,
+        )
         for i, h in enumerate(hits[:n], 1)
     )
 
@@ -96,29 +65,26 @@ class Engine:
         self,
         settings: Settings,
         embedder: Embedder | None = None,
-        chat: BaseChatModel | None = None,
+        llm: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings
-        self._chat = chat
+        self._llm = llm
         self.store = IndexStore(settings)
         self._embedder = embedder
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
-        self._calibration: Calibration | None = None
-        self._questions: OrderedDict[str, Vector] = OrderedDict()  # recent questions' vectors
-        self._questions_lock = threading.Lock()
         self._spellers: dict[str, Speller] = {}  # per build: the pages' words differ
+        self.judge = Judge(settings)
+        self.questions = Questions(settings, lambda: self.embedder)
 
     @property
     def calibration(self) -> Calibration:
         """The refusal model, read on first use."""
-        if self._calibration is None:
-            self._calibration = Calibration.load(self.settings.calibration or DEFAULT_CALIBRATION)
-        return self._calibration
+        return self.judge.calibration
 
     @calibration.setter
     def calibration(self, value: Calibration) -> None:
-        self._calibration = value
+        self.judge.calibration = value
 
     @property
     def embedder(self) -> Embedder:
@@ -128,6 +94,13 @@ class Engine:
 
             self._embedder = load_embedder(self.settings)
         return self._embedder
+
+    @property
+    def llm(self) -> BaseChatModel:
+        """The configured chat model, built on first use."""
+        if self._llm is None:
+            self._llm = chat_model(self.settings)
+        return self._llm
 
     def load(self) -> Loaded:
         """The active build; switches to a newer one as soon as it is published."""
@@ -158,83 +131,12 @@ class Engine:
     def query(
         self, question: str, chat: Conversation, loaded: Loaded, scope: Scope | None = None
     ) -> Query:
-        """The question as retrieval searches it. In a conversation it is read two ways: on
-        its own, and with the whole conversation (its embedding blended with the
-        conversation's, the mean of every question's; its words joined to the earlier
-        questions'; the last answer's pages favoured). A question that does not read as a
-        continuation and that the pages answer on its own (by the refusal model) is a new
-        topic, read on its own."""
-        if not chat.earlier:
-            return Query(question, question, self.embed_questions([question])[0])
-        vectors = self.embed_questions([*chat.earlier, question])
-        alone = Query(question, question, vectors[-1])
-        sims = loaded.retriever.unit_sims(alone.vector, scope)
-        if not leans_back(question, self.settings.reader.short_question) and self.answerable(
-            alone, sims, loaded, scope
-        ):
-            return alone
-        whole = np.mean(vectors, axis=0)
-        blended = vectors[-1] + whole / (np.linalg.norm(whole) or 1.0)
-        blended = (blended / (np.linalg.norm(blended) or 1.0)).astype(np.float32)
-        return Query(question, chat.text(question), blended, chat.cited)
-
-    def embed_questions(self, questions: Sequence[str]) -> list[Vector]:
-        """The questions' embeddings; a conversation's earlier questions were embedded when
-        they were asked, so a follow-up costs the model one question, as any question does."""
-        with self._questions_lock:
-            missing = list(dict.fromkeys(q for q in questions if q not in self._questions))
-        fresh = self._embed_focused(missing) if missing else {}
-        with self._questions_lock:
-            for text, vector in fresh.items():
-                self._questions[text] = vector
-                self._questions.move_to_end(text)
-            while len(self._questions) > self.settings.retrieval.question_cache:
-                self._questions.popitem(last=False)
-            return [fresh[q] if q in fresh else self._questions[q] for q in questions]
-
-    def _embed_focused(self, questions: Sequence[str]) -> dict[str, Vector]:
-        """Each question's embedding. A question that tells a story or pastes an error before
-        it asks is embedded whole and by what it asks (`Embedder.encode_focused`), and the
-        two averaged: what it asks weighs at least as much as all the rest."""
-        split = {q: s for q in questions if (s := asking_spans(q))}
-        plain = [q for q in questions if q not in split]
-        out = dict(zip(plain, self.embedder.encode(plain), strict=True)) if plain else {}
-        for question, spans in split.items():
-            vector = self.embedder.encode_focused(question, spans).sum(axis=0)
-            out[question] = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
-        return out
-
-    def answerable(
-        self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None
-    ) -> bool:
-        """Whether the refusal model would let the pages answer this reading."""
-        evidence = self.evidence(query, sims, loaded, scope)
-        return self.refusal_model(loaded, scope).answers(evidence)
+        """The question as retrieval searches it (app/queries.py)."""
+        return self.questions.query(question, chat, loaded, self.judge, scope)
 
     def topic_applies(self, loaded: Loaded, scope: Scope | None = None) -> bool:
-        """Whether the calibration's topic probe recognises the pages searched (their
-        section headings), so its score can join the refusal decision."""
-        topic = self.calibration.topic
-        if topic is None:
-            return False
-        key = "" if scope is None else scope.guide
-        if key not in loaded.topic_checks:
-            rows = loaded.retriever.heading_rows
-            if scope is not None:
-                rows = rows[scope.unit_rows[rows]]
-            sample = self.settings.refusal.topic_sample
-            if len(rows) > sample:  # a share is all it needs: an even sample will do
-                rows = rows[np.linspace(0, len(rows) - 1, sample).astype(np.int64)]
-            vectors = np.asarray(loaded.build.units.vectors[rows])
-            share = self.settings.refusal.topic_min_share
-            loaded.topic_checks[key] = topic.probe.recognises(vectors, share)
-        return loaded.topic_checks[key]
-
-    def refusal_model(self, loaded: Loaded, scope: Scope | None = None) -> RefusalModel:
-        """The refusal model for the pages searched: with neighbouring pages or without, and
-        with the topic probe when it recognises them."""
-        neighbours = has_neighbours(neighbours_of(loaded, scope))
-        return self.calibration.model(neighbours, self.topic_applies(loaded, scope))
+        """Whether the refusal model's topic probe knows the pages searched."""
+        return self.judge.topic_applies(loaded, scope)
 
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
@@ -272,88 +174,65 @@ class Engine:
             found = loaded.retriever.search(query, k or self.settings.k, scoped)
         mark = time.perf_counter()
         warnings = (*cleaned.warnings, note(fixes)) if fixes else cleaned.warnings
-        answer = replace(self._compose(text, query, found, loaded, scoped), warnings=warnings)
+        asked = Asked(query, loaded, scoped, found.unit_sims)
+        answer = replace(self._compose(text, asked, found), warnings=warnings)
         if self.settings.answer_mode == "llm" and not answer.refused:
             answer = yield from self._generate(text, answer)
         else:
-            yield from re.findall(r"\S+\s*", answer.text)
+            yield from re.findall(r"\S+\s*", answer_text(answer))
         timings = {"embed": embed_ms, **found.timings_ms}
         timings["retrieve"] = sum(timings.values())
         timings["answer"] = (time.perf_counter() - mark) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
         yield replace(answer, timings_ms=timings)
 
-    @property
-    def chat(self) -> BaseChatModel:
-        """The configured chat model, built on first use."""
-        if self._chat is None:
-            self._chat = chat_model(self.settings)
-        return self._chat
-
     def _generate(self, question: str, extractive: Answer) -> Generator[str, None, Answer]:
-        """Stream an LLM answer; fall back to the extractive one when no citation survives."""
+        """Stream an LLM answer; a sentence that cites no source is left out, and with none
+        left the extractive answer stands."""
         sources = top_passages([p for hit in extractive.hits[:3] for p in hit.passages])
         pieces: list[str] = []
-        for piece in stream_text(self.chat, build_prompt(question, sources)):
+        for piece in stream_text(self.llm, build_prompt(question, sources)):
             pieces.append(piece)
             yield piece
-        text, citations = check_citations("".join(pieces), sources)
+        text = "".join(pieces)
+        blocks, citations, dropped = check_citations(text, sources)
         if not citations or NOT_IN_SOURCES in text:
             note = "The LLM answer cited no source, so the extractive answer is shown."
             return replace(extractive, warnings=(*extractive.warnings, note))
-        return replace(extractive, text=text, citations=citations, mode="llm")
+        warnings = extractive.warnings
+        if dropped:
+            left = f"{dropped} sentence(s) of the LLM answer cited no source and were left out."
+            warnings = (*warnings, left)
+        return replace(
+            extractive, blocks=blocks, citations=citations, mode="llm", warnings=warnings
+        )
 
-    def evidence(
-        self, query: Query, sims: Vector, loaded: Loaded, scope: Scope | None = None
-    ) -> Evidence:
-        """What the refusal decision reads about a question (`sims`: its cosine to every
-        answer unit, -1 outside the scope)."""
-        neighbours = neighbours_of(loaded, scope)
-        words = words_of(query.lexical)
-        units = loaded.build.units
-        evidence = gather(
-            words, sims, units, loaded.lexicon, neighbours, query.vector,
-            self.settings.refusal.closest,
-        )  # fmt: skip
-        topic = self.calibration.topic
-        if topic is not None and self.topic_applies(loaded, scope):
-            evidence = replace(evidence, topic=topic.probe.score(query.vector))
-        return evidence
-
-    def _compose(
-        self,
-        question: str,
-        query: Query,
-        found: Retrieval,
-        loaded: Loaded,
-        scope: Scope | None = None,
-    ) -> Answer:
-        hits = tuple(found.hits)
-        build = loaded.build
+    def _compose(self, question: str, asked: Asked, found: Retrieval) -> Answer:
+        """The extractive answer, or a refusal with its reasons."""
+        hits, build = tuple(found.hits), asked.loaded.build
         reading = Reading(
-            build.units, build.chunks, found.unit_sims, words_of(query.lexical), loaded.lexicon,
-            self.settings.reader,
+            build.units, build.chunks, asked.sims, words_of(asked.query.lexical),
+            asked.loaded.lexicon, self.settings.reader,
         )  # fmt: skip
-        chosen = select(candidates(hits, reading, loaded.rows), reading)
-        evidence = self.evidence(query, found.unit_sims, loaded, scope)
-        model = self.refusal_model(loaded, scope)
+        chosen = select(candidates(hits, reading, asked.loaded.rows), reading)
+        evidence = self.judge.evidence(asked)
+        model = self.judge.model(asked.loaded, asked.scope)
         signals = {
             "p_answerable": model.probability(evidence),
             **dict(zip(model.features, evidence.values(model.features), strict=True)),
         }
         # A short follow-up of an answered question has few words of its own to judge: it is
         # on the conversation's topic unless nothing on the pages is near it at all.
-        follow_up = bool(query.prior_pages) and is_short(
-            question, self.settings.reader.short_question
-        )
+        short = self.settings.reader.short_question
+        follow_up = bool(asked.query.prior_pages) and is_short(question, short)
         floor = evidence.similarity >= model.min_similarity
         answers = floor if follow_up else model.answers(evidence)
         if not answers or not chosen:
             why = reasons(evidence, model) if chosen else ["no passage matches the question"]
             return Answer(
-                question, REFUSAL, True, related=related(hits), hits=hits, signals=signals,
+                question, (), True, related=related(hits), hits=hits, signals=signals,
                 reasons=tuple(why),
             )  # fmt: skip
-        text, citations = cite(chosen)
+        blocks, citations = cite(chosen)
         ranked = cited_first(hits, [c.page for c in citations])
-        return Answer(question, text, False, citations=citations, hits=ranked, signals=signals)
+        return Answer(question, blocks, False, citations=citations, hits=ranked, signals=signals)

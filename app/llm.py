@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.models import Citation, Passage
+from app.markers import numbered
+from app.models import AnswerBlock, Citation, Passage, Quote
 from docqa.errors import DocqaError
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from docqa.settings import Settings
 
 PROMPT = Path(__file__).with_name("prompts") / "answer.txt"
-_MARKER = re.compile(r"\s?\[(\d+)\]")
 NOT_IN_SOURCES = "NOT IN SOURCES"
 _TAG = re.compile(r"<\s*/?\s*source\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(sources|question)\}")
@@ -77,25 +77,31 @@ def stream_text(model: BaseChatModel, prompt: str) -> Iterator[str]:
             yield text
 
 
-def check_citations(text: str, sources: Sources) -> tuple[str, tuple[Citation, ...]]:
-    """Drop markers that point to no source; renumber the cited ones 1..n in order."""
+def check_citations(
+    text: str, sources: Sources
+) -> tuple[tuple[AnswerBlock, ...], tuple[Citation, ...], int]:
+    """The model's answer as blocks of sentences, each citing the sources its markers name
+    (renumbered 1..n in order of first citation); a sentence that names no valid source is
+    left out. Also says how many were left out."""
     valid = range(1, len(sources.passages) + 1)
     order: dict[int, int] = {}
-    for match in _MARKER.finditer(text):
-        n = int(match.group(1))
-        if n in valid and n not in order:
-            order[n] = len(order) + 1
-
-    def renumber(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        return f" [{order[n]}]" if n in order else ""
-
-    cleaned = _MARKER.sub(renumber, text).strip()
+    quotes: list[Quote] = []
+    dropped = 0
+    for sentence, numbers in numbered(text):
+        cited = [n for n in numbers if n in valid]
+        if not cited:
+            dropped += 1
+            continue
+        for n in cited:
+            order.setdefault(n, len(order) + 1)
+        quotes.append(Quote("sentence", sentence, tuple(order[n] for n in cited)))
     citations = []
     for old, new in order.items():
         p = sources.passages[old - 1]
-        citations.append(Citation(new, p.page_id, p.title, p.section, p.link, p.text, p.score))
-    return cleaned, tuple(citations)
+        passage = p.chunk.blocks
+        citations.append(Citation(new, p.page_id, p.title, p.section, p.link, passage, p.score))
+    answer = (AnswerBlock("prose", tuple(quotes)),) if quotes else ()
+    return answer, tuple(citations), dropped
 
 
 def top_passages(passages: Sequence[Passage], n: int = 6) -> Sources:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from ingest.models import Chunk
-
-# One or more source markers closing a claim: "... KMS key [1]", "... [1][2]", "... [1], [3]".
-_MARKERS = re.compile(r"((?:\s*,?\s*\[\d+\])+)")
-_NUMBER = re.compile(r"\[(\d+)\]")
+from ingest.models import Block, Chunk, render_blocks
 
 
 @dataclass(frozen=True)
@@ -79,32 +74,59 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered source that the answer cites."""
+    """A numbered source that the answer cites: a section of a page, with the blocks of it
+    that the answer quotes from (or, for a related page, its best passage)."""
 
     n: int
     page: str
     title: str
     section: str
     url: str
-    passage: str
+    blocks: tuple[Block, ...]
     score: float
+    titled: bool = False  # the answer quotes the section's title: its passage shows it first
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON shape printed by `docqa ask --json`."""
-        return {
-            "n": self.n,
-            "page": self.page,
-            "title": self.title,
-            "section": self.section,
-            "url": self.url,
-            "passage": self.passage,
-            "score": round(self.score, 4),
-        }
+    @property
+    def passage(self) -> str:
+        """The quoted blocks as plain text."""
+        return render_blocks(self.blocks)
+
+
+QuoteKind = Literal["heading", "sentence", "title", "item", "header", "row", "code"]
+AnswerBlockKind = Literal["prose", "label", "list", "table", "code"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One unit of a page the answer quotes, as the page has it (or a sentence an LLM wrote),
+    and the sources it cites."""
+
+    kind: QuoteKind
+    text: str
+    citations: tuple[int, ...] = ()
+    cells: tuple[str, ...] = ()  # a table row's cells
+    number: int | None = None  # an item of a numbered list
+    depth: int = 0  # how deep in lists an item is
+    info: str = ""  # a code block's language
+
+
+@dataclass(frozen=True)
+class AnswerBlock:
+    """A block of the answer: a paragraph of quoted sentences, a label (a section title or a
+    title line), list items, the rows of one table, or a code block."""
+
+    kind: AnswerBlockKind
+    quotes: tuple[Quote, ...]
+
+    @property
+    def citations(self) -> tuple[int, ...]:
+        """The sources the block cites, in order."""
+        return tuple(dict.fromkeys(n for q in self.quotes for n in q.citations))
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A piece of the answer text and the pages its source markers point to."""
+    """A piece of the answer and the pages its citations point to."""
 
     text: str
     pages: tuple[str, ...]
@@ -112,10 +134,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer with the evidence behind it; the UI, the CLI and the eval read this."""
+    """An answer with the evidence behind it; the UI, the CLI and the eval read this, and
+    the renderers (app/render/) write it as text, Markdown or JSON."""
 
     question: str
-    text: str
+    blocks: tuple[AnswerBlock, ...]
     refused: bool
     citations: tuple[Citation, ...] = ()
     related: tuple[Citation, ...] = ()
@@ -126,6 +149,13 @@ class Answer:
     signals: dict[str, float] = field(default_factory=dict)
     # Why a refusal was made, in words a user reads.
     reasons: tuple[str, ...] = ()
+    # The pages answer part of the question: what they lack, in the question's words.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Whether the answer says the pages lack part of what was asked."""
+        return bool(self.missing) and not self.refused
 
     @property
     def retrieved_pages(self) -> list[str]:
@@ -137,27 +167,24 @@ class Answer:
         """Distinct cited page ids in citation order."""
         return list(dict.fromkeys(c.page for c in self.citations))
 
+    @property
+    def text(self) -> str:
+        """The answer as plain text, with its markers (written by app/render/plain.py)."""
+        from app.render.plain import answer_text
+
+        return answer_text(self)
+
     def claims(self) -> list[Claim]:
-        """The answer cut after each run of source markers, each piece with the pages its
-        markers name (text after the last marker, or with no valid marker, names none)."""
+        """Each quote of the answer with the pages it cites."""
         pages = {c.n: c.page for c in self.citations}
-        parts = _MARKERS.split(self.text)
-        claims = []
-        for text, markers in zip(parts[::2], [*parts[1::2], ""], strict=True):
-            named = [pages[int(n)] for n in _NUMBER.findall(markers) if int(n) in pages]
-            if text.strip():
-                claims.append(Claim(text.strip(), tuple(dict.fromkeys(named))))
-        return claims
+        return [
+            Claim(q.text, tuple(dict.fromkeys(pages[n] for n in q.citations if n in pages)))
+            for block in self.blocks
+            for q in block.quotes
+        ]
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON shape printed by `docqa ask --json`."""
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "refused": self.refused,
-            "reasons": list(self.reasons),
-            "citations": [c.to_json() for c in self.citations],
-            "related": [c.to_json() for c in self.related],
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-            "warnings": list(self.warnings),
-        }
+        """The JSON shape printed by `docqa ask --json` (app/render/data.py)."""
+        from app.render.data import answer_data
+
+        return answer_data(self)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from app.models import Answer
 from docqa.errors import DocqaError
 from ingest.lexical import tokenize
+from ingest.sentences import sentence_spans
 
 # How English marks a question that continues a conversation: an opening that links it to
 # what came before, or (in a short question) a word that points back to it.
@@ -21,10 +22,6 @@ _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|their|there|one|ones|he|she|the same)\b",
     re.IGNORECASE,
 )
-# Where one sentence ends and the next begins (an end mark, a space, then a word or a quote),
-# and the abbreviations that end with a dot inside a sentence ("e.g.", "i.e.", "vs.").
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Za-z`\"'])")
-_ABBREVIATION = re.compile(r"(\b\w\.){2,}$|\bvs\.$", re.IGNORECASE)
 
 
 class EmptyQuestionError(DocqaError):
@@ -81,22 +78,11 @@ def leans_back(question: str, limit: int) -> bool:
     return bool(_CONTINUES.match(text)) or (short and bool(_POINTS_BACK.search(text)))
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of a text's sentences (an abbreviation's dot ends none)."""
-    spans, start = [], 0
-    for boundary in _SENTENCE_END.finditer(text):
-        if not _ABBREVIATION.search(text[start : boundary.start()]):
-            spans.append((start, boundary.start()))
-            start = boundary.end()
-    spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
-
-
 def asking_spans(question: str) -> tuple[tuple[int, int], ...]:
     """Character spans of the sentences of a question that ask (those ending in "?", else
     the last one) when others stand around them: the story, setting or pasted error message a
     user gives first. Empty when the whole question asks."""
-    spans = sentences(question)
+    spans = sentence_spans(question)
     asking = [(a, b) for a, b in spans if question[a:b].rstrip().endswith("?")] or spans[-1:]
     return tuple(asking) if len(asking) < len(spans) else ()
 

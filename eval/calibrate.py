@@ -34,7 +34,8 @@ from eval.pseudo import (
 from ingest.neighbours import Neighbours
 
 if TYPE_CHECKING:
-    from app.engine import Engine, Loaded
+    from app.engine import Engine
+    from app.loaded import Loaded
 
 WITH, WITHOUT = ("similarity", "coverage", "neighbour_margin"), ("similarity", "coverage")
 

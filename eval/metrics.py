@@ -54,6 +54,11 @@ def facts_found(answer: str, facts: Sequence[str]) -> list[str]:
     return [fact for fact in facts if normalise(fact) in haystack]
 
 
+def lead(text: str, chars: int = 300) -> str:
+    """What a user reads first: the first `chars` characters of an answer's words."""
+    return text[:chars]
+
+
 def fact_coverage(answer: str, facts: Sequence[str]) -> float:
     """Return the share of facts found in the answer (1.0 when there are no facts)."""
     if not facts:

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from app.lexicon import Lexicon
 from ingest.lexical import STOPWORDS, word_parts
+from ingest.markdown import parse
 from ingest.models import HEADING_JOIN
-from ingest.parse import parse
+from ingest.sentences import split_sentences
 from ingest.sources import decode, scan
-from ingest.units import split_units
+from ingest.units import block_units
 
 if TYPE_CHECKING:
-    from app.engine import Loaded
+    from app.loaded import Loaded
 
 # General text: what the standard library says about itself, on every machine, offline.
 GENERAL_MODULES = (
@@ -151,9 +152,10 @@ def neighbour_sentences(folder: Path, skip: set[str], max_bytes: int) -> Iterato
     for page_file in scan(folder, max_bytes).files:
         text, _ = decode(page_file.source.path.read_bytes())
         for section in parse(text, page_file.source.id, "").sections:
-            for unit, _, kind in split_units(section.text):
-                if kind == "sentence" and 8 <= len(unit.split()) <= 40 and unit not in skip:
-                    yield page_file.source.id, unit
+            for block in section.blocks:
+                for kind, unit, _ in block_units(block):
+                    if kind == "sentence" and 8 <= len(unit.split()) <= 40 and unit not in skip:
+                        yield page_file.source.id, unit
 
 
 def neighbour_pseudo(
@@ -186,7 +188,7 @@ def general_pseudo(sizes: Sizes, rng: random.Random) -> list[Pseudo]:
         for _, obj in inspect.getmembers(module):
             doc = inspect.getdoc(obj) or ""
             first = doc.split("\n\n")[0].replace("\n", " ")
-            for s in re.split(r"(?<=[.!?])\s+", first):
+            for s in split_sentences(first):
                 if 6 <= len(s.split()) <= 30:
                     sentences[s] = None
     chosen = rng.sample(sorted(sentences), min(sizes.general, len(sentences)))

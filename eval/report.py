@@ -11,6 +11,12 @@ from eval.thresholds import gate_set
 LABELS = {
     "n": "questions",
     "n_answerable": "answerable questions",
+    "lead_fact_coverage": "lead facts (first 300 characters)",
+    "answer_chars_p50": "answer length, median (characters)",
+    "answer_chars_p90": "answer length, p90 (characters)",
+    "partial_rate": "answerable marked partial",
+    "unanswerable_handled": "unanswerable refused or marked partial",
+    "follow_up_lead_fact_coverage": "follow-ups: lead facts",
     "fact_coverage": "fact coverage",
     "grounded_fact_coverage": "grounded fact coverage",
     "refusal_recall_near_miss": "refusal recall, near misses",
@@ -39,6 +45,8 @@ def fmt(value: float | None, metric: str = "") -> str:
         return "–"
     if metric in LATENCY:
         return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+    if metric.startswith("answer_chars"):
+        return f"{value:.0f}"
     return f"{value:.3f}"
 
 

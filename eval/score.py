@@ -13,6 +13,7 @@ from eval.metrics import (
     facts_found,
     grounded_facts,
     hit_at_k,
+    lead,
     mean_or_none,
     ndcg_at_k,
     percentile,
@@ -25,6 +26,17 @@ from eval.systems import Reply
 
 RETRIEVAL = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
 ANSWERS = ("fact_coverage", "grounded_fact_coverage", "citation_precision", "citation_recall")
+# What a user reads: the facts in an answer's first 300 characters, its length, and how often
+# it says the pages lack part of what was asked (an unanswerable question is handled when it
+# is refused or so marked).
+READS = (
+    "lead_fact_coverage",
+    "answer_chars_p50",
+    "answer_chars_p90",
+    "partial_rate",
+    "unanswerable_handled",
+)
+LEAD_CHARS = 300
 REFUSALS = (
     "refusal_precision",
     "refusal_recall",
@@ -34,13 +46,14 @@ REFUSALS = (
 )
 FOLLOW_UPS = (
     "follow_up_hit@1",
+    "follow_up_lead_fact_coverage",
     "follow_up_fact_coverage",
     "follow_up_grounded_fact_coverage",
     "follow_up_false_refusal_rate",
 )
 LATENCY = ("latency_p50_ms", "latency_p95_ms")
-METRICS = RETRIEVAL + ANSWERS + REFUSALS + FOLLOW_UPS + LATENCY
-PER_QUESTION = ("hit@1", "hit@3", "hit@5", "rr", "ndcg@10", *ANSWERS)
+METRICS = RETRIEVAL + READS + ANSWERS + REFUSALS + FOLLOW_UPS + LATENCY
+PER_QUESTION = ("hit@1", "hit@3", "hit@5", "rr", "ndcg@10", "lead_fact_coverage", *ANSWERS)
 # Question kinds that some metrics single out.
 NEAR_MISS, OFF_TOPIC, FOLLOW_UP = "near-miss", "off-topic", "follow-up"
 
@@ -64,6 +77,10 @@ class Record:
     expected_facts: tuple[str, ...]
     facts_found: tuple[str, ...]
     grounded_facts: tuple[str, ...] = ()
+    lead_facts: tuple[str, ...] = ()  # the facts in the first LEAD_CHARS characters read
+    answer_chars: int = 0  # the length of what a user reads
+    partial: bool = False
+    missing: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     scores: dict[str, float | None] = field(default_factory=dict)
 
@@ -111,6 +128,10 @@ class Record:
             expected_facts=strings("expected_facts"),
             facts_found=strings("facts_found"),
             grounded_facts=strings("grounded_facts"),
+            lead_facts=strings("lead_facts"),
+            answer_chars=int(data.get("answer_chars", 0) or 0),
+            partial=bool(data.get("partial", False)),
+            missing=strings("missing"),
             timings_ms={
                 str(k): float(v)
                 for k, v in (timings.items() if isinstance(timings, Mapping) else ())
@@ -135,12 +156,15 @@ def score(
     expected = set(question.expected_pages)
     claims = [(c.text, map_pages(c.pages, mapping)) for c in reply.claims]
     grounded = grounded_facts(claims, question.expected_facts, expected)
+    first = facts_found(lead(reply.reading, LEAD_CHARS), question.expected_facts)
     scores: dict[str, float | None] = dict.fromkeys(PER_QUESTION)
     if question.answerable:
         scores.update({f"hit@{k}": hit_at_k(ranked, expected, k) for k in (1, 3, 5)})
         scores["rr"] = reciprocal_rank(ranked, expected, 10)
         scores["ndcg@10"] = ndcg_at_k(ranked, expected, 10)
         scores["fact_coverage"] = fact_coverage(reply.text, question.expected_facts)
+        facts_n = len(question.expected_facts)
+        scores["lead_fact_coverage"] = len(first) / facts_n if facts_n else 1.0
         facts = question.expected_facts
         scores["grounded_fact_coverage"] = len(grounded) / len(facts) if facts else 1.0
         if not reply.refused:
@@ -162,6 +186,10 @@ def score(
         expected_facts=question.expected_facts,
         facts_found=tuple(facts_found(reply.text, question.expected_facts)),
         grounded_facts=tuple(grounded),
+        lead_facts=tuple(first),
+        answer_chars=0 if reply.refused else len(reply.reading),
+        partial=reply.partial,
+        missing=reply.missing,
         timings_ms=dict(reply.timings_ms),
         scores=scores,
     )
@@ -181,6 +209,7 @@ def metrics(records: Sequence[Record]) -> dict[str, Any]:
     result["mrr@10"] = _mean(answerable, "rr")
     result["ndcg@10"] = _mean(answerable, "ndcg@10")
     result.update({key: _mean(answerable, key) for key in ANSWERS})
+    result.update(reads(records))
     result["refusal_precision"] = refusals.precision
     result["refusal_recall"] = refusals.recall
     result["false_refusal_rate"] = refusals.false_refusal_rate
@@ -190,6 +219,7 @@ def metrics(records: Sequence[Record]) -> dict[str, Any]:
         result[key] = sum(group) / len(group) if group else None
     follow = [r for r in answerable if r.kind == FOLLOW_UP]
     result["follow_up_hit@1"] = _mean(follow, "hit@1")
+    result["follow_up_lead_fact_coverage"] = _mean(follow, "lead_fact_coverage")
     result["follow_up_fact_coverage"] = _mean(follow, "fact_coverage")
     result["follow_up_grounded_fact_coverage"] = _mean(follow, "grounded_fact_coverage")
     result["follow_up_false_refusal_rate"] = (
@@ -198,6 +228,27 @@ def metrics(records: Sequence[Record]) -> dict[str, Any]:
     result["latency_p50_ms"] = percentile(totals, 50) if totals else None
     result["latency_p95_ms"] = percentile(totals, 95) if totals else None
     return result
+
+
+def reads(records: Sequence[Record]) -> dict[str, float | None]:
+    """What users read: lead facts, answer lengths, answers marked partial, unanswerable
+    questions refused or marked partial."""
+    answerable = [r for r in records if r.answerable]
+    lengths = [r.answer_chars for r in records if not r.refused]
+    unanswerable = [r for r in records if not r.answerable]
+    return {
+        "lead_fact_coverage": _mean(answerable, "lead_fact_coverage"),
+        "answer_chars_p50": percentile(lengths, 50) if lengths else None,
+        "answer_chars_p90": percentile(lengths, 90) if lengths else None,
+        "partial_rate": sum(r.partial for r in answerable) / len(answerable)
+        if answerable
+        else None,
+        "unanswerable_handled": (
+            sum(r.refused or r.partial for r in unanswerable) / len(unanswerable)
+            if unanswerable
+            else None
+        ),
+    }
 
 
 def passed(record: Record) -> bool:

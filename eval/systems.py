@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from app.models import Claim
+from app.render.plain import answer_text
 
 if TYPE_CHECKING:
     from app.engine import Engine
@@ -27,6 +28,16 @@ class Reply:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # The answer in pieces, each with the pages it is attributed to (grounded fact coverage).
     claims: tuple[Claim, ...] = ()
+    # What a user reads: the text without its source markers ("" means `text` as it is).
+    read: str = ""
+    # The answer says the pages lack part of what was asked, and names it.
+    partial: bool = False
+    missing: tuple[str, ...] = ()
+
+    @property
+    def reading(self) -> str:
+        """The words a user reads, markers left out."""
+        return self.read or self.text
 
 
 class System(Protocol):
@@ -57,7 +68,10 @@ class DocqaSystem:
             earlier.append(self.engine.ask(turn, history=earlier))
         answer = self.engine.ask(question, history=earlier, k=self.depth)
         return Reply(
-            text=answer.text,
+            text=answer_text(answer),
+            read=answer_text(answer, markers=False),
+            partial=answer.partial,
+            missing=answer.missing,
             refused=answer.refused,
             retrieved_pages=tuple(answer.retrieved_pages),
             cited_pages=tuple(answer.cited_pages),

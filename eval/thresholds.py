@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docqa.errors import DocqaError
-from eval.score import ANSWERS, FOLLOW_UPS, REFUSALS, RETRIEVAL
+from eval.score import ANSWERS, FOLLOW_UPS, READS, REFUSALS, RETRIEVAL
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("thresholds.json")
 BOUNDS = {"min", "max", "above"}
@@ -32,7 +32,7 @@ def load_thresholds(path: Path) -> dict[str, dict[str, Bound]]:
         raise ThresholdsError(f"Thresholds file {path} cannot be read: {exc}") from exc
     except ValueError as exc:
         raise ThresholdsError(f"Thresholds file {path} is not valid JSON: {exc}") from exc
-    allowed = set(RETRIEVAL + ANSWERS + REFUSALS + FOLLOW_UPS)
+    allowed = set(RETRIEVAL + READS + ANSWERS + REFUSALS + FOLLOW_UPS)
     if not isinstance(data, dict):
         raise ThresholdsError(f"Thresholds file {path} must hold a JSON object")
     for system, limits in data.items():

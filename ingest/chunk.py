@@ -1,39 +1,17 @@
-"""Structure-aware chunking: by section, never inside a code block or a table row."""
+"""Structure-aware chunking: a section's blocks packed into chunks, never cutting a code block
+(below its own budget), a table row or a list item; a long paragraph is cut by LangChain's
+splitter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.fences import fence_of
-from ingest.models import Chunk, Page, Section
+from ingest.models import Block, Chunk, Page, Section, render_blocks, separator
 
-# 3: a chunk's vector is made from its answer units (ingest/units.chunk_vectors)
-CHUNKER_VERSION = "3"
-
-
-def _blocks(text: str) -> Iterator[tuple[str, str]]:
-    """Split section text into ("code" | "table" | "prose", text) blocks."""
-    kind, lines = "prose", []
-    fence = ""
-    for line in text.split("\n"):
-        if kind == "code":
-            lines.append(line)
-            if fence_of(line) == fence:
-                yield kind, "\n".join(lines)
-                kind, lines = "prose", []
-            continue
-        marker = fence_of(line)
-        is_row = line.lstrip().startswith("|")
-        new_kind = "code" if marker else "table" if is_row else "prose"
-        if new_kind != kind or marker:
-            if lines:
-                yield kind, "\n".join(lines)
-            kind, lines, fence = new_kind, [], marker or ""
-        lines.append(line)
-    if lines:
-        yield kind, "\n".join(lines)
+# 4: chunks carry the typed blocks they are made of (ingest/markdown.py)
+CHUNKER_VERSION = "4"
 
 
 def _wrap(line: str, width: int) -> list[str]:
@@ -51,41 +29,29 @@ def _wrap(line: str, width: int) -> list[str]:
     return pieces
 
 
-def _split_code(block: str, max_chars: int) -> list[str]:
-    """A code block whole, or cut at line ends and re-fenced (long lines wrapped, not cut off)."""
-    if len(block) <= max_chars:
+def _split_code(block: Block, max_chars: int) -> list[Block]:
+    """A code block whole, or cut at line ends (long lines wrapped, not cut off)."""
+    if len(block.render()) <= max_chars:
         return [block]
-    lines = block.split("\n")
-    closed = len(lines) > 1 and fence_of(lines[-1]) is not None
-    fence, body = lines[0], lines[1:-1] if closed else lines[1:]
-    closing = lines[-1] if closed else fence_of(fence) or "```"
-    budget = max(max_chars - len(fence) - len(closing) - 2, 20)
-    pieces: list[str] = []
-    current: list[str] = []
-    for line in (part for raw in body for part in _wrap(raw, budget)):
-        if current and sum(len(x) + 1 for x in current) + len(line) > budget:
-            pieces.append("\n".join([fence, *current, closing]))
-            current = []
-        current.append(line)
-    pieces.append("\n".join([fence, *current, closing]))
-    return pieces
+    budget = max(max_chars - len(block.info) - 8, 20)
+    pieces: list[list[str]] = [[]]
+    for line in (part for raw in block.text.split("\n") for part in _wrap(raw, budget)):
+        if pieces[-1] and sum(len(x) + 1 for x in pieces[-1]) + len(line) > budget:
+            pieces.append([])
+        pieces[-1].append(line)
+    return [block.with_text("\n".join(lines)) for lines in pieces]
 
 
-def _split_table(block: str, size: int) -> list[str]:
-    """Whole rows only; each piece after the first repeats the header rows."""
-    rows = block.split("\n")
-    header = (
-        rows[:2] if len(rows) > 2 and set(rows[1].replace("|", "").strip()) <= set("-: ") else []
-    )
-    body = rows[len(header) :]
-    pieces, current = [], list(header)
+def _split_table(block: Block, size: int) -> list[Block]:
+    """Whole rows only; each piece repeats the header row."""
+    header, *body = block.cells
+    pieces: list[list[tuple[str, ...]]] = [[header]]
     for row in body:
-        if len(current) > len(header) and sum(len(r) + 1 for r in current) + len(row) > size:
-            pieces.append("\n".join(current))
-            current = list(header)
-        current.append(row)
-    pieces.append("\n".join(current))
-    return pieces
+        candidate = Block("table", cells=(*pieces[-1], row))
+        if len(pieces[-1]) > 1 and len(candidate.render()) > size:
+            pieces.append([header])
+        pieces[-1].append(row)
+    return [Block("table", cells=tuple(rows), intro=block.intro) for rows in pieces]
 
 
 class Chunker:
@@ -106,41 +72,59 @@ class Chunker:
         """Identifies chunker code and settings; a change means re-chunking every page."""
         return f"v{CHUNKER_VERSION}-s{self.size}-o{self.prose._chunk_overlap}-b{self.max_block}"
 
-    def pieces(self, text: str) -> list[str]:
-        """Atomic pieces of a section, each within budget, in order."""
-        out: list[str] = []
-        for kind, block in _blocks(text):
-            if not block.strip():
-                continue
-            if kind == "code":
-                out.extend(_split_code(block.strip("\n"), self.max_block))
-            elif kind == "table":
-                out.extend(_split_table(block.strip("\n"), self.size))
-            elif len(block) > self.size:
-                out.extend(self.prose.split_text(block))
+    def pieces(self, blocks: tuple[Block, ...]) -> list[Block]:
+        """A section's blocks, each within budget, in order."""
+        out: list[Block] = []
+        for block in blocks:
+            if block.kind == "code":
+                out.extend(_split_code(block, self.max_block))
+            elif block.kind == "table" and len(block.render()) > self.size:
+                out.extend(_split_table(block, self.size))
+            elif block.kind != "table" and len(block.render()) > self.size:
+                out.extend(self._split_prose(block))
             else:
-                out.append(block.strip())
-        return [piece for piece in out if piece.strip()]
+                out.append(block)
+        return out
 
-    def pack(self, pieces: list[str]) -> list[str]:
-        """Greedily join consecutive pieces while the result stays within budget."""
-        packed: list[str] = []
+    def _split_prose(self, block: Block) -> list[Block]:
+        """A long paragraph or item cut by the splitter: what opens a list stays with the
+        last piece, an item's bullet with the first."""
+        texts = [text for text in self.prose.split_text(block.text) if text.strip()]
+        pieces = []
+        for n, text in enumerate(texts):
+            piece = block.with_text(text)
+            if n < len(texts) - 1:
+                piece = replace(piece, opens="")
+            if n and block.kind == "item":
+                piece = replace(piece, kind="paragraph", number=None, first=False)
+            pieces.append(piece)
+        return pieces
+
+    def pack(self, pieces: list[Block]) -> list[tuple[Block, ...]]:
+        """Greedily join consecutive blocks while the chunk stays within budget."""
+        packed: list[list[Block]] = []
+        size = 0
         for piece in pieces:
-            if packed and len(packed[-1]) + 2 + len(piece) <= self.size:
-                packed[-1] = packed[-1] + "\n\n" + piece
+            grown = (
+                size + len(separator(packed[-1][-1], piece)) + len(piece.render()) if packed else 0
+            )
+            if packed and grown <= self.size:
+                packed[-1].append(piece)
+                size = grown
             else:
-                packed.append(piece)
-        return packed
+                packed.append([piece])
+                size = len(piece.render())
+        return [tuple(group) for group in packed]
 
-    def section_texts(self, section: Section) -> list[str]:
-        """Chunk texts of one section."""
-        return self.pack(self.pieces(section.text))
+    def section_blocks(self, section: Section) -> list[tuple[Block, ...]]:
+        """The blocks of each chunk of one section."""
+        return self.pack(self.pieces(section.blocks))
 
     def chunk(self, page: Page) -> list[Chunk]:
         """All chunks of a page, with ids `<page id>::<ordinal>`."""
         chunks: list[Chunk] = []
         for section in page.sections:
-            for text in self.section_texts(section):
+            for blocks in self.section_blocks(section):
                 n = len(chunks)
                 chunks.append(
                     Chunk(
@@ -151,9 +135,10 @@ class Chunker:
                         section=section.heading,
                         anchor=section.anchor,
                         heading_path=section.path,
-                        text=text,
+                        text=render_blocks(blocks),
                         url=page.url,
                         page_sha256=page.sha256,
+                        blocks=blocks,
                     )
                 )
         return chunks

@@ -21,8 +21,8 @@ import orjson
 
 from corpus.discover import FolderNotFoundError
 from docqa.progress import Progress
+from ingest.markdown import parse
 from ingest.models import HEADING_JOIN
-from ingest.parse import parse
 from ingest.sources import Scan, decode
 from ingest.vectors import Encode, fill, stack
 
@@ -109,7 +109,7 @@ def neighbour_headings(
         key = f"{CHUNKER_VERSION}:{page_file.sha256}"
         if key not in known:
             text, _ = decode(page_file.source.path.read_bytes())
-            parsed = parse(text, page_id, "", body=False).sections
+            parsed = parse(text, page_id, "").sections
             known[key] = [HEADING_JOIN.join(section.path) for section in parsed]
         seen[key] = known[key]
         for heading in known[key]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -18,6 +17,7 @@ from ingest.chunk import Chunker
 from ingest.embed import Embedder
 from ingest.locking import IngestBusyError as IngestBusyError
 from ingest.locking import ingest_lock
+from ingest.markdown import parse
 from ingest.models import Chunk, IngestReport
 from ingest.neighbours import (
     Neighbours,
@@ -26,7 +26,6 @@ from ingest.neighbours import (
     folder_checksum,
     neighbour_headings,
 )
-from ingest.parse import parse
 from ingest.plan import Plan, corpus_checksum, plan
 from ingest.sources import PageFile, Scan, decode, scan
 from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, IndexStore
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 EmbedderFactory = Callable[[], Embedder]
 GROUP_CHUNKS = 256
-_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
 
 
 def _batches(n: int, size: int) -> Iterator[slice]:
@@ -162,8 +160,7 @@ class Ingest:
             old = self.store.open(current.build_id)
             copied = self._copy(old, collection, the_plan.unchanged)
             chunks = self._kept(current, old, the_plan.unchanged)
-        previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
-        known: Known = previous.reusable() if previous is not None else {}
+        known = self._reusable(current)
         todo = [f for f in found.files if f.source.id not in set(the_plan.unchanged)]
         embedded, new_units = self._embed_pages(collection, todo, report, chunks, known)
         files = {f.source.id: f.sha256 for f in found.files}
@@ -198,6 +195,16 @@ class Ingest:
             neighbour_headings=len(neighbours.headings) if neighbours else 0,
             embedded_headings=new_headings,
         )
+
+    def _reusable(self, current: IndexInfo | None) -> Known:
+        """The previous build's unit vectors by embedding text, to carry over unchanged."""
+        if current is None:
+            return {}
+        folder = self.store.lexical_dir(current.build_id)
+        previous, chunks = UnitIndex.load(folder), saved_chunks(folder)
+        if previous is None or chunks is None:
+            return {}
+        return previous.reusable({c.id: c for c in chunks})
 
     def _checksum(self) -> str:
         """What the neighbouring pages are now ("" for none), from this run's one scan."""
@@ -252,7 +259,7 @@ class Ingest:
         for n, page_file in enumerate(todo, 1):
             text, _ = decode(page_file.source.path.read_bytes())
             page = parse(text, page_file.source.id, page_file.source.url, page_file.sha256)
-            if not _HEADING.search(text):
+            if not page.titled:
                 report.warnings.append(f"{page_file.source.id}: no heading; title from file name")
             pending.extend(self.chunker.chunk(page))
             if len(pending) >= GROUP_CHUNKS or n == len(todo):

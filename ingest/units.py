@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,56 +15,43 @@ import numpy as np
 import orjson
 
 from docqa.progress import Progress
-from ingest.fences import code_blocks
-from ingest.models import Chunk, Unit
+from ingest.models import Block, Chunk, Unit
+from ingest.sentences import split_sentences
 from ingest.vectors import Encode, fill, stack
 
-UNITS_VERSION = "4"
+UNITS_VERSION = "5"
 VECTORS, RECORDS = "units.npy", "units.json"
 OLD_VECTORS = "units.npz"  # what builds before the memory-mapped file saved
 LIST_ITEM_CHARS = 500  # a list item up to this long is one unit, not cut into sentences
 EMBED_CHARS = 600  # what the model reads of a unit (it stops at 256 tokens anyway)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"'])")
-_LIST_ITEM = re.compile(r"^(- |\d+\. )")
 
 
-def split_units(text: str) -> list[tuple[str, int, str]]:
-    """A chunk's text as (unit text, paragraph, kind): whole code blocks, list items and
-    table rows, and sentences; `paragraph` is the offset where the unit's line starts."""
-    out: list[tuple[str, int, str]] = []
-    last = 0
-    for match in code_blocks(text):
-        out.extend(_prose(text[last : match.start()], last))
-        out.append((match.group(0).strip(), match.start(), "code"))
-        last = match.end()
-    out.extend(_prose(text[last:], last))
-    return out
-
-
-def _prose(text: str, offset: int) -> list[tuple[str, int, str]]:
-    units: list[tuple[str, int, str]] = []
-    for raw in text.split("\n"):
-        line, start = raw.strip(), offset
-        offset += len(raw) + 1
-        if not line or set(line) <= set("|-: "):
-            continue
-        if line.startswith("|"):
-            units.append((line, start, "row"))
-        elif _LIST_ITEM.match(line) and len(line) <= LIST_ITEM_CHARS:
-            units.append((line, start, "item"))
-        else:
-            units.extend((s.strip(), start, "sentence") for s in _SENTENCE.split(line) if s.strip())
-    return units
+def block_units(block: Block) -> list[tuple[str, str, int]]:
+    """A block's units as (kind, text, part): a paragraph's sentences, a title line, a list
+    item (a long one cut into sentences), a table's header and rows, a code block."""
+    if block.kind == "title":
+        return [("title", block.text, 0)]
+    if block.kind == "code":
+        return [("code", block.text, 0)]
+    if block.kind == "table":
+        rows = block.rows()
+        out = [("row", row, n) for n, row in enumerate(rows) if n]
+        return ([("header", rows[0], 0)] if any(block.cells[0]) else []) + out
+    if block.kind == "item" and len(block.text) <= LIST_ITEM_CHARS:
+        return [("item", block.text, 0)]
+    return [("sentence", text, n) for n, text in enumerate(split_sentences(block.text))]
 
 
 def chunk_units(chunk: Chunk) -> list[Unit]:
     """The units of one chunk: its heading path (never quoted, but matched like the
-    neighbouring pages' headings are), then its text in reading order."""
+    neighbouring pages' headings are), then its blocks' units in reading order."""
     heading = chunk.heading
-    parts = [(heading, -1, "heading"), *split_units(chunk.text)]
+    parts = [(-1, "heading", heading, 0)]
+    for n, block in enumerate(chunk.blocks):
+        parts += [(n, kind, text, part) for kind, text, part in block_units(block)]
     return [
-        Unit(chunk.id, n, paragraph, kind, text, heading)
-        for n, (text, paragraph, kind) in enumerate(parts)
+        Unit(chunk.id, position, block, kind, text, heading, part)
+        for position, (block, kind, text, part) in enumerate(parts)
     ]
 
 
@@ -79,21 +65,31 @@ def embed_text(unit: Unit, context: str = "") -> str:
     return f"{unit.heading}: {intro}{unit.text}"[:EMBED_CHARS]
 
 
-def embed_texts(units: Sequence[Unit]) -> list[str]:
+def _context(unit: Unit, block: Block | None) -> str:
+    """What a unit is read after: a row after its table's header row, an item, table or
+    code block after the last sentence of the paragraph that opens it."""
+    if block is None or unit.kind not in ("item", "header", "row", "code"):
+        return ""
+    if unit.kind == "row" and block.cells and any(block.cells[0]):
+        return block.rows()[0]
+    return (split_sentences(block.intro) or [""])[-1]
+
+
+def embed_texts(units: Sequence[Unit], chunks: Mapping[str, Chunk]) -> list[str]:
     """The embedding text of every unit: an item, row or code block is read after what
-    introduces it in its chunk (a list's opening line, a table's header row, the sentence
-    before a block)."""
+    introduces it (a list's opening line, a table's header row, the sentence before a
+    block)."""
     texts = []
-    intro, header, chunk = "", "", ""
     for unit in units:
-        if unit.chunk_id != chunk:
-            intro, header, chunk = "", "", unit.chunk_id
-        context = {"item": intro, "row": header or intro, "code": intro}.get(unit.kind, "")
-        texts.append(embed_text(unit, context))
-        header = (header or unit.text) if unit.kind == "row" else ""
-        if unit.kind in ("sentence", "code"):
-            intro = unit.text
+        blocks = chunks[unit.chunk_id].blocks
+        block = blocks[unit.block] if 0 <= unit.block < len(blocks) else None
+        texts.append(embed_text(unit, _context(unit, block)))
     return texts
+
+
+def chunk_texts(chunk: Chunk) -> list[str]:
+    """The embedding texts of one chunk's units, in order."""
+    return embed_texts(chunk_units(chunk), {chunk.id: chunk})
 
 
 @dataclass(frozen=True)
@@ -148,9 +144,12 @@ class UnitIndex:
             return None
         return cls(units, matrix) if len(units) == len(matrix) else None
 
-    def reusable(self) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:
-        """Embedding text -> vector, to carry unchanged units into a new build."""
-        return dict(zip(embed_texts(self.units), self.vectors, strict=True))
+    def reusable(
+        self, chunks: Mapping[str, Chunk]
+    ) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:
+        """Embedding text -> vector, to carry unchanged units into a new build (`chunks`:
+        the build's chunks, which the units were read from)."""
+        return dict(zip(embed_texts(self.units, chunks), self.vectors, strict=True))
 
 
 Known = MutableMapping[str, np.ndarray[Any, np.dtype[np.float32]]]
@@ -159,17 +158,17 @@ Known = MutableMapping[str, np.ndarray[Any, np.dtype[np.float32]]]
 def build_units(
     chunks: Iterable[Chunk],
     encode: Encode,
-    previous: UnitIndex | None = None,
     progress: Progress | None = None,
     batch: int = 256,
     known: Known | None = None,
 ) -> tuple[UnitIndex, int]:
-    """Units of the chunks with their vectors; units whose text an earlier build (or `known`,
-    embedding text -> vector) already holds are not embedded again. Also says how many were
-    embedded."""
-    units = [u for chunk in chunks for u in chunk_units(chunk)]
-    texts = embed_texts(units)
-    table: Known = {**(previous.reusable() if previous is not None else {}), **(known or {})}
+    """Units of the chunks with their vectors; units whose text `known` (embedding text ->
+    vector, e.g. an earlier build's `reusable`) already holds are not embedded again. Also
+    says how many were embedded."""
+    chunk_map = {chunk.id: chunk for chunk in chunks}
+    units = [u for chunk in chunk_map.values() for u in chunk_units(chunk)]
+    texts = embed_texts(units, chunk_map)
+    table: Known = {} if known is None else known
     embedded = fill(texts, table, encode, "embedding sentences", progress, batch)
     return UnitIndex(tuple(units), stack([table[t] for t in texts])), embedded
 
@@ -184,7 +183,7 @@ def chunk_vectors(
     The model reads at most 256 tokens of a text, so this mean also covers a chunk's tail.
     Retrieval ranks chunks by their best unit and BM25; these vectors serve the optional
     dense ranking and whoever reads the Chroma collection."""
-    per_chunk = [embed_texts(chunk_units(chunk)) for chunk in chunks]
+    per_chunk = [chunk_texts(chunk) for chunk in chunks]
     embedded = fill((t for texts in per_chunk for t in texts), known, encode, "", None, batch)
     rows = []
     for texts in per_chunk:

@@ -7,6 +7,7 @@ only eval knows the layout of an evaluation run folder.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,79 @@ def test_only_eval_reads_run_folders(package: str) -> None:
         if name in text
     ]
     assert not bad, bad
+
+
+def _modules() -> dict[str, str]:
+    """Every source module of the project (tests aside)."""
+    return {p: t for package in (*ORDER, "docqa") for p, t in sources(package).items()}
+
+
+def test_no_source_module_is_over_300_lines() -> None:
+    long = {path: n for path, text in _modules().items() if (n := len(text.splitlines())) > 300}
+    assert not long, long
+
+
+# What re-reading Markdown looks like: the parser's library, and the ways a table row, a
+# fence, a list line or a heading used to be detected by hand in text.
+MARKDOWN_READING = (
+    "markdown_it",
+    'startswith("|")',
+    'startswith(("- "',
+    'r"^(- |',
+    r'"^\s*(```',
+    r'r"^#{1,6}',
+    'endswith(":")',
+)
+
+
+def test_markdown_is_parsed_only_in_the_parsing_module() -> None:
+    bad = [
+        (path, fragment)
+        for path, text in _modules().items()
+        if path != "ingest/markdown.py"
+        for fragment in MARKDOWN_READING
+        if fragment in text
+    ]
+    assert not bad, bad
+
+
+# How a citation marker is written or read: "[n]" made from a source's number, or a pattern
+# that finds one.
+MARKERS = re.compile(r"\[\{[^}]*\bn\}\]|\\\[\(?\\d\+\)?\\\]")
+
+
+def test_citation_markers_are_written_and_read_in_one_module() -> None:
+    bad = [
+        (path, found.group(0))
+        for path, text in _modules().items()
+        if path != "app/markers.py"
+        for found in MARKERS.finditer(text)
+    ]
+    assert not bad, bad
+    assert MARKERS.search((ROOT / "app" / "markers.py").read_text()), "the check finds them"
+
+
+def test_answer_text_is_written_only_by_the_renderers() -> None:
+    """An answer is typed blocks of quotes; its text is only ever a renderer's output."""
+    from dataclasses import fields
+
+    from app.models import Answer, AnswerBlock, Quote
+
+    assert "text" not in {f.name for f in fields(Answer)}
+    assert {f.name for f in fields(AnswerBlock)} == {"kind", "quotes"}
+    assert "text" in {f.name for f in fields(Quote)}, "a quote holds a page's words"
+    writers = {
+        path
+        for path, module in imported_modules("app")
+        if module in ("app.markers", "app.render.plain", "app.render.markdown", "app.render.data")
+    }
+    allowed_writers = {
+        "app/render/plain.py",
+        "app/render/markdown.py",
+        "app/render/data.py",
+        "app/models.py",  # Answer.text and to_json delegate to the renderers
+        "app/llm.py",  # reads the markers of an LLM's answer (app/markers.py)
+        "app/engine.py",  # streams the rendered text's words
+    }
+    ui = {p for p in writers if p.startswith("app/ui/")}
+    assert writers - ui <= allowed_writers, writers - ui - allowed_writers

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from app import feedback, render
+from app import feedback
 from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.engine import Engine
 from app.models import Answer
+from app.render import markdown as render
+from app.render.plain import answer_text
 from app.spelling import NOTE as spelling_note
 from app.ui import sidebar, widgets
 from docqa.errors import DocqaError
@@ -37,7 +39,7 @@ def _save_feedback(turn: Turn, settings: Settings) -> None:
     earlier = [a.question for a in history(before)]
     answer = turn.answer
     record = feedback.make_feedback(
-        turn.id, answer.question, answer.text, answer.cited_pages, rating, reason, earlier
+        turn.id, answer.question, answer_text(answer), answer.cited_pages, rating, reason, earlier
     )
     feedback.save_feedback(feedback.feedback_path(settings), record)
 
@@ -60,14 +62,14 @@ def _sources(answer: Answer) -> None:
     st.markdown("**Sources**")
     for citation in answer.citations:
         st.markdown(render.source_line(citation))
-        with st.expander(f"Passage \\[{citation.n}\\]", icon=":material/format_quote:"):
-            st.markdown(render.to_markdown(citation.passage, labels=True))
+        with st.expander(render.passage_label(citation), icon=":material/format_quote:"):
+            st.markdown(render.passage_markdown(citation))
 
 
 def _refusal(answer: Answer) -> None:
     why = f" Why: {render.plain('; '.join(answer.reasons))}." if answer.reasons else ""
     st.info(
-        f"**Not in the documentation.** {render.plain(answer.text)}{why} "
+        f"**Not in the documentation.** {render.plain(answer_text(answer))}{why} "
         "Try rephrasing, or ask about security in Amazon Comprehend.",
         icon=":material/search_off:",
     )
@@ -88,7 +90,7 @@ def _answer(turn: Turn, settings: Settings, stream: bool) -> None:
     if answer.refused:
         _refusal(answer)
     else:
-        text = render.answer_markdown(answer.text, answer.citations)
+        text = render.answer_markdown(answer)
         if stream:
             st.write_stream(render.words(text, STREAM_SECONDS))
         else:
@@ -102,7 +104,7 @@ def _answer(turn: Turn, settings: Settings, stream: bool) -> None:
 
 def _question(turn: Turn, settings: Settings) -> None:
     with st.chat_message("user"):
-        st.markdown(render.to_markdown(shown_question(turn.question, settings.max_question_chars)))
+        st.markdown(render.plain(shown_question(turn.question, settings.max_question_chars)))
 
 
 def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int, scope: str) -> Answer:

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import evalrun
-from app.render import escape, plain
+from app.render.markdown import escape, plain
 from app.ui import widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import indexing
-from app.render import escape, plain
+from app.render.markdown import escape, plain
 from app.ui import widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings

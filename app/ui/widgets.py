@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from app.engine import Engine
-from app.render import plain
+from app.render.markdown import plain
 from docqa.errors import DocqaError
 from docqa.settings import Settings, SettingsError, load_settings
 

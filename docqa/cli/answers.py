@@ -45,6 +45,7 @@ def ask(
 ) -> None:
     """Answer QUESTION (or stdin) from the pages, with numbered sources."""
     from app.engine import Engine
+    from app.render.plain import answer_text, source_lines
 
     if question is None:
         question = "" if sys.stdin.isatty() else sys.stdin.read()
@@ -60,14 +61,14 @@ def ask(
     if as_json:
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return
-    click.echo(answer.text)
+    click.echo(answer_text(answer))
     if answer.reasons:
         click.echo(f"Why: {'; '.join(answer.reasons)}.")
     sources = answer.related if answer.refused else answer.citations
     if sources:
         click.echo("\nRelated pages:" if answer.refused else "\nSources:")
-    for c in sources:
-        click.echo(f"[{c.n}] {c.title} — {c.section}\n    {c.url}")
+    for line in source_lines(sources):
+        click.echo(line)
 
 
 def _read_history(text: str) -> list[str]:

@@ -87,7 +87,7 @@ def _ingest_round(run: BenchRun, embedder: Embedder) -> dict[str, Any]:
     stored = list(got["embeddings"] if got["embeddings"] is not None else [])
     chunks = sorted(_stored_chunks(collection), key=lambda c: c.id)
     units = UnitIndex.load(store.lexical_dir(info.build_id))
-    unit_texts = sorted(set(embed_texts(units.units))) if units else []
+    unit_texts = sorted(set(embed_texts(units.units, {c.id: c for c in chunks}))) if units else []
     run.progress("bench: raw encode", 0, 1)
     encode = _raw_encode(run, embedder)
     start = time.perf_counter()

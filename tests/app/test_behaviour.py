@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import REFUSAL
-from app.reader import is_navigation
+from app.context import is_navigation
+from app.render.plain import REFUSAL
 
 pytestmark = pytest.mark.slow
 READER = Path(__file__).resolve().parents[1] / "fixtures" / "reader"

@@ -8,13 +8,14 @@ from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.models import Answer
 from app.question import CleanedQuestion, clean_question, conversation
 from docqa.settings import Settings
+from tests.support.answers import said
 
 
 def test_history_is_the_questions_the_engine_saw() -> None:
     turns = [
-        Turn("  first ", Answer("first", "A", False)),
+        Turn("  first ", Answer("first", said(("A", 1)), False)),
         Turn("broken", error="No index"),
-        Turn("second", Answer("second", "refused", True)),
+        Turn("second", Answer("second", (), True)),
     ]
     assert [a.question for a in history(turns)] == ["first", "second"]
     assert history(turns)[1].refused

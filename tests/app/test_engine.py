@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import REFUSAL
 from app.question import EmptyQuestionError
+from app.render.plain import REFUSAL
 from tests.support.answers import unquoted
 
 pytestmark = pytest.mark.slow

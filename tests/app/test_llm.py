@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 
 from app.engine import Engine
 from app.llm import Sources, build_prompt, check_citations
-from app.models import Answer, Passage
+from app.models import Answer, AnswerBlock, Passage
 from ingest.models import Chunk
 from tests.support.embedders import FakeEmbedder
 
@@ -26,19 +26,23 @@ def passage(n: int) -> Passage:
     return Passage(chunk)
 
 
-def test_markers_to_no_source_are_removed_and_renumbered() -> None:
+def said(blocks: tuple[AnswerBlock, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(q.text, q.citations) for b in blocks for q in b.quotes]
+
+
+def test_citations_are_renumbered_and_a_sentence_citing_no_source_is_left_out() -> None:
     sources = Sources((passage(1), passage(2), passage(3)))
-    text, cites = check_citations("First [3]. Second [7]. Third [1][3].", sources)
-    assert text == "First [1]. Second. Third [2] [1]."
-    assert [(c.n, c.page) for c in cites] == [(1, "p3"), (2, "p1")]
+    blocks, cites, dropped = check_citations("First [3]. Second [7]. Third [1][3].", sources)
+    assert said(blocks) == [("First.", (1,)), ("Third.", (2, 1))]
+    assert [(c.n, c.page) for c in cites] == [(1, "p3"), (2, "p1")] and dropped == 1
 
 
 @pytest.mark.parametrize("outside", [0, 3])
 def test_markers_just_outside_the_sources_are_dropped(outside: int) -> None:
-    text, cites = check_citations(
+    blocks, cites, dropped = check_citations(
         f"Said [2]. Made up [{outside}].", Sources((passage(1), passage(2)))
     )
-    assert text == "Said [1]. Made up."
+    assert said(blocks) == [("Said.", (1,))] and dropped == 1
     assert [(c.n, c.page) for c in cites] == [(1, "p2")]
 
 
@@ -51,7 +55,7 @@ def test_prompt_from_file_numbers_sources_as_data() -> None:
 
 def engine(fake_index, chat) -> Engine:  # type: ignore[no-untyped-def]
     settings = fake_index.with_overrides(answer_mode="llm", llm_model="stub")
-    return Engine(settings, embedder=FakeEmbedder(), chat=chat)
+    return Engine(settings, embedder=FakeEmbedder(), llm=chat)
 
 
 QUESTION = "Which KMS permission is needed for volume encryption?"
@@ -64,8 +68,9 @@ def test_fake_model_answer_streams_and_keeps_valid_citations(fake_index) -> None
     pieces, answer = items[:-1], items[-1]
     assert isinstance(answer, Answer) and answer.mode == "llm"
     assert len(pieces) > 3 and "".join(str(p) for p in pieces) == reply
-    assert answer.text == "Volume encryption needs kms:CreateGrant [1]. Made up."
+    assert answer.text == "Volume encryption needs kms:CreateGrant. [1]"
     assert len(answer.citations) == 1 and answer.citations[0].url.startswith("https://")
+    assert any("1 sentence(s) of the LLM answer cited no source" in w for w in answer.warnings)
 
 
 def test_no_valid_citation_falls_back_to_extractive(fake_index) -> None:  # type: ignore[no-untyped-def]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from app.models import Answer, Citation
-from app.question import asking_spans, conversation, is_short, leans_back, sentences
+from app.question import asking_spans, conversation, is_short, leans_back
 from docqa.sections import ReaderSettings
+from ingest.sentences import sentence_spans
+from tests.support.answers import said
 
 
 def answered(question: str, pages: list[str], refused: bool = False) -> Answer:
-    citations = tuple(Citation(n, p, "", "", "", "", 0.0) for n, p in enumerate(pages, 1))
-    return Answer(question, "text [1]", refused, citations=citations)
+    citations = tuple(Citation(n, p, "", "", "", (), 0.0) for n, p in enumerate(pages, 1))
+    return Answer(question, said(("text", 1)), refused, citations=citations)
 
 
 SHORT = ReaderSettings().short_question
@@ -94,7 +96,7 @@ def test_a_question_that_only_asks_has_no_asking_part(question: str) -> None:
 
 def test_sentences_are_spans_of_the_text_and_abbreviations_end_none() -> None:
     text = "Keys rotate, e.g. yearly. Logs go to a trail!  why not? ok"
-    spans = sentences(text)
+    spans = sentence_spans(text)
     assert [text[a:b] for a, b in spans] == [
         "Keys rotate, e.g. yearly.",
         "Logs go to a trail!",

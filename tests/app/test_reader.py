@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
 from app.citing import cite, cited_first
+from app.context import is_navigation
 from app.lexicon import Lexicon, words_of
 from app.models import Answer, Hit, Passage
-from app.reader import Reading, candidates, is_navigation, select
+from app.reader import Reading, candidates, select
+from app.render.markdown import passage_markdown
+from app.render.plain import answer_text
 from docqa.sections import ReaderSettings
 from ingest.models import Chunk
 from ingest.units import UnitIndex, chunk_units
 from tests.support.answers import unquoted
-
-
-def chunk(page: str, n: int, text: str, section: str = "Keys") -> Chunk:
-    return Chunk(
-        id=f"{page}::{n:04d}",
-        page_id=page,
-        ordinal=n,
-        title=page.title(),
-        section=section,
-        anchor=section.lower(),
-        heading_path=(page.title(), section),
-        text=text,
-        url=f"https://example.com/{page}.html",
-        page_sha256="0" * 64,
-    )
+from tests.support.pages import chunk, make_chunks
 
 
 class Build:
@@ -90,16 +78,18 @@ def test_boilerplate_does_not_lead_when_a_sentence_answers() -> None:
 
 def test_a_list_comes_with_the_line_that_opens_it_even_across_chunks() -> None:
     build = Build(
-        [
-            chunk("gadgets", 0, "Gadgets keep data safe. You can pick one of two key types:"),
-            chunk("gadgets", 1, "- A service key, which costs nothing\n- A customer key"),
-        ]
+        make_chunks(
+            [
+                ("gadgets", "Keys", "Gadgets keep data safe. You can pick one of two key types:"),
+                ("gadgets", "Keys", "- A service key, which costs nothing\n- A customer key"),
+            ]
+        )
     )
     answer = build.read("Which key types can I pick?", {"key types": 0.9})
     assert answer[:3] == [
         "You can pick one of two key types:",
-        "- A service key, which costs nothing",
-        "- A customer key",
+        "A service key, which costs nothing",
+        "A customer key",
     ]
 
 
@@ -114,16 +104,15 @@ def test_a_chosen_list_item_brings_its_opening_line_first() -> None:
         ]
     )
     answer = build.read("Is there automatic rotation?", {"Yearly": 0.9})
-    assert answer.index("Rotation has two modes:") < answer.index("- Yearly automatic rotation")
+    assert answer.index("Rotation has two modes:") < answer.index("Yearly automatic rotation")
 
 
 def test_a_code_block_follows_its_intro_and_never_leads() -> None:
-    code = '```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```'
-    build = Build(
-        [chunk("gadgets", 0, f"Readers need gadget:Get. The following policy grants it:\n{code}")]
-    )
+    code = '{"Effect": "Allow", "Action": "gadget:Get"}'
+    markdown = f"Readers need gadget:Get. The following policy grants it:\n```\n{code}\n```"
+    build = Build([chunk("gadgets", 0, markdown)])
     answer = build.read("Show me a policy for gadget:Get", {"Effect": 0.95, "following": 0.7})
-    assert not answer[0].startswith("```")
+    assert answer[0] != code
     assert answer.index("The following policy grants it:") + 1 == answer.index(code)
 
 
@@ -138,15 +127,16 @@ def test_a_code_block_of_either_fence_stands_on_its_own_lines(fence: str) -> Non
         build.units, build.chunks, sims.astype(np.float32), words, lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    text, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
-    assert f"\n\n{code}\n[1]" in text
+    blocks, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
+    text = answer_text(Answer("q", blocks, False))
+    assert '\n\n```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```\n[1]' in text
 
 
 def test_a_code_block_no_sentence_introduces_never_leads_either() -> None:
-    code = '```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```'
+    code = '{"Effect": "Allow", "Action": "gadget:Get"}'
     build = Build(
         [
-            chunk("gadgets", 0, code, section="Policy"),
+            chunk("gadgets", 0, f"```\n{code}\n```", section="Policy"),
             chunk("gadgets", 1, "Readers need gadget:Get to open a gadget.", section="Access"),
         ]
     )
@@ -216,11 +206,11 @@ def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
     reading = Reading(build.units, build.chunks, sims, words, lexicon, ReaderSettings())
     hits = [Hit(c.page_id, 1.0, (Passage(c),)) for c in build.chunks.values()]
     chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
-    text, citations = cite(chosen)
-    assert {int(n) for n in re.findall(r"\[(\d+)\]", text)} == {c.n for c in citations} == {1, 2}
+    blocks, citations = cite(chosen)
+    cited = {n for b in blocks for n in b.citations}
+    assert cited == {c.n for c in citations} == {1, 2}
     assert all("#" in c.url and c.passage for c in citations)
-    for sentence, n in re.findall(r"([^\[\]]+?) \[(\d+)\]", text):
-        assert sentence.strip() in citations[int(n) - 1].passage
+    assert unquoted(Answer("q", blocks, False, citations=citations)) == []
 
 
 def test_the_pages_an_answer_quotes_lead_its_ranking_in_citation_order() -> None:
@@ -231,9 +221,10 @@ def test_the_pages_an_answer_quotes_lead_its_ranking_in_citation_order() -> None
 
 
 def test_a_matching_item_brings_the_matching_items_of_its_long_list() -> None:
-    items = [f"- {verb}Gadget" for verb in ("Create", "Delete", "Describe", "List", "Update")] * 4
+    items = [f"{verb}Gadget" for verb in ("Create", "Delete", "Describe", "List", "Update")] * 4
     items = [f"{item}{n}" for n, item in enumerate(items)]  # twenty distinct items
-    build = Build([chunk("gadgets", 0, "The trail logs these actions:\n" + "\n".join(items))])
+    lines = "\n".join(f"- {item}" for item in items)
+    build = Build([chunk("gadgets", 0, "The trail logs these actions:\n" + lines)])
     answer = build.read("Which Delete actions are logged?", {"Delete": 0.8, "Create": 0.3})
     assert answer[0] == "The trail logs these actions:"
     deletes = [i for i in items if "Delete" in i]
@@ -262,10 +253,12 @@ def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> 
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
-    text, citations = cite(chosen)
+    blocks, citations = cite(chosen)
+    text = answer_text(Answer("q", blocks, False, citations=citations))
     # The section title leads, then the sentence that leans on it; the source shows the title.
-    assert text.startswith("**GadgetReader** [1]") and "This policy lets readers" in text
-    assert citations[0].passage.startswith("**GadgetReader**")
+    assert text.startswith("GadgetReader [1]") and "This policy lets readers" in text
+    assert blocks[0].kind == "label"
+    assert passage_markdown(citations[0]).startswith("**GadgetReader**")
 
 
 def test_the_length_budget_bounds_an_answer_and_a_close_unit_is_never_cut_by_count() -> None:
@@ -295,7 +288,7 @@ def test_the_length_budget_bounds_an_answer_and_a_close_unit_is_never_cut_by_cou
 def test_a_sentence_opening_a_step_brings_the_title_line_that_names_it() -> None:
     text = (
         "Gadget vaults keep spare keys.\n\n"
-        "Seal the vault door\n\n"
+        "**Seal the vault door**  \n"
         "Turn the handle until the gadget lock clicks. Then check the seal."
     )
     build = Build([chunk("gadgets", 0, text, section="Vaults")])
@@ -307,7 +300,7 @@ def test_a_sentence_opening_a_step_brings_the_title_line_that_names_it() -> None
 
 
 def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
-    text = "Seal the vault door\n\nTurn the handle until the gadget lock clicks."
+    text = "**Seal the vault door**\n\nTurn the handle until the gadget lock clicks."
     build = Build([chunk("gadgets", 0, text, section="Vaults")])
     sims = np.array([0.9 if "Turn" in u.text else 0.1 for u in build.units.units], dtype=np.float32)
     lexicon = Lexicon.of(c.lexical_text for c in build.chunks.values())
@@ -315,12 +308,14 @@ def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
         build.units, build.chunks, sims, words_of("lock handle"), lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    answer, citations = cite(
+    blocks, citations = cite(
         select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
     )
-    assert answer.startswith("**Seal the vault door** [1]\n\nTurn the handle")
-    # The source shows it as the answer does, so every piece is quoted from it.
-    assert citations[0].passage.startswith("**Seal the vault door**\n")
+    answer = answer_text(Answer("q", blocks, False, citations=citations))
+    assert answer.startswith("Seal the vault door [1]\n\nTurn the handle")
+    assert blocks[0].kind == "label" and blocks[0].quotes[0].kind == "title"
+    # The source shows it bold, as the answer does.
+    assert passage_markdown(citations[0]).startswith("**Seal the vault door**\n")
 
 
 TABLE = (
@@ -339,12 +334,12 @@ def cited(build: Build, question: str, liked: str) -> str:
         build.units, build.chunks, sims, words_of(question), lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    answer, citations = cite(
+    blocks, citations = cite(
         select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
     )
-    quoted = Answer(question, answer, False, citations=citations)
+    quoted = Answer(question, blocks, False, citations=citations)
     assert unquoted(quoted) == [], "every piece is quoted from the source it cites"
-    return answer
+    return answer_text(quoted)
 
 
 def test_a_table_row_comes_under_its_header_and_is_quoted_as_a_table() -> None:
@@ -366,10 +361,12 @@ def test_a_header_row_that_leads_brings_its_rows() -> None:
 def test_a_table_split_into_chunks_is_quoted_as_one_table() -> None:
     head = "| Gadget | Lock | Since |\n| --- | --- | --- |\n"
     build = Build(
-        [
-            chunk("gadgets", 0, head + "| Blue gadget | brass lock | 2019 |", section="Locks"),
-            chunk("gadgets", 1, head + "| Green gadget | glass lock | 2023 |", section="Locks"),
-        ]
+        make_chunks(
+            [
+                ("gadgets", "Locks", head + "| Blue gadget | brass lock | 2019 |"),
+                ("gadgets", "Locks", head + "| Green gadget | glass lock | 2023 |"),
+            ]
+        )
     )
     answer = cited(build, "Which lock does the green gadget have?", "Green gadget")
     assert answer.startswith(head + "| Green gadget | glass lock | 2023 |\n[1]")

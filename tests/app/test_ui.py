@@ -91,15 +91,25 @@ def test_follow_up_passes_earlier_questions(app_settings, monkeypatch: pytest.Mo
 
 
 def test_labels_show_bold_and_rows_as_a_table(app_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from app.models import Answer, Citation
+    from app.models import Answer, AnswerBlock, Citation, Quote
+    from ingest.models import Block
 
     url = "https://docs.aws.amazon.com/comprehend/latest/dg/gadgets.html#locks"
-    text = "**Gadget locks** [1]\n\n| Gadget | Lock |\n| --- | --- |\n| Red | steel |\n[1]"
-    passage = "**Gadget locks**\n\n| Gadget | Lock |\n| --- | --- |\n| Red | steel |"
-    cited = Citation(1, "gadgets", "Gadgets", "Gadget locks", url, passage, 0.9)
+    table = Block("table", cells=(("Gadget", "Lock"), ("Red", "steel")))
+    cited = Citation(1, "gadgets", "Gadgets", "Gadget locks", url, (table,), 0.9, titled=True)
+    blocks = (
+        AnswerBlock("label", (Quote("heading", "Gadget locks", (1,)),)),
+        AnswerBlock(
+            "table",
+            (
+                Quote("header", "| Gadget | Lock |", (1,), cells=("Gadget", "Lock")),
+                Quote("row", "| Red | steel |", (1,), cells=("Red", "steel")),
+            ),
+        ),
+    )
 
     def canned(self: Engine, question: str, *args: Any, **kwargs: Any) -> Answer:
-        return Answer(question, text, False, citations=(cited,))
+        return Answer(question, blocks, False, citations=(cited,))
 
     monkeypatch.setattr(Engine, "ask", canned)
     at = ask(start(), "Which lock does the red gadget have?")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from app.models import Answer, Citation, Claim
+from app.models import Answer, AnswerBlock, Citation, Claim, Quote
 from eval.metrics import grounded_facts
 from eval.questions import EvalQuestion
 from eval.score import score
@@ -12,32 +10,26 @@ from eval.systems import Reply
 
 
 def source(n: int, page: str) -> Citation:
-    return Citation(n, page, page.title(), "Section", f"https://docs.example/{page}", "...", 0.5)
+    return Citation(n, page, page.title(), "Section", f"https://docs.example/{page}", (), 0.5)
 
 
-def answer(text: str, *pages: str) -> Answer:
-    """An answer whose source [n] is the n-th page given."""
+def answer(quotes: list[tuple[str, tuple[int, ...]]], *pages: str) -> Answer:
+    """An answer of one paragraph whose source n is the n-th page given."""
     citations = tuple(source(n, page) for n, page in enumerate(pages, 1))
-    return Answer("How do widgets work?", text, False, citations=citations)
+    block = AnswerBlock("prose", tuple(Quote("sentence", t, ns) for t, ns in quotes))
+    return Answer("How do widgets work?", (block,), False, citations=citations)
 
 
-def test_adjacent_markers_name_every_page_they_cite() -> None:
-    claims = answer("Widgets encrypt at rest. [1][2]", "widget-encryption", "widget-keys").claims()
-    assert claims == [Claim("Widgets encrypt at rest.", ("widget-encryption", "widget-keys"))]
-
-
-def test_markers_separated_by_commas_belong_to_one_claim() -> None:
-    text = "Keys rotate every year [1], [3] and backups are kept. [2]"
-    claims = answer(text, "widget-keys", "widget-backup", "widget-rotation").claims()
-    assert claims == [
-        Claim("Keys rotate every year", ("widget-keys", "widget-rotation")),
-        Claim("and backups are kept.", ("widget-backup",)),
+def test_a_quote_citing_two_sources_names_both_pages() -> None:
+    claims = answer([("Widgets encrypt at rest.", (1, 2))], "widget-encryption", "widget-keys")
+    assert claims.claims() == [
+        Claim("Widgets encrypt at rest.", ("widget-encryption", "widget-keys"))
     ]
 
 
-def test_each_sentence_is_cut_after_its_own_markers() -> None:
-    text = "Widgets use AES-256. [1] Keys rotate yearly. [2]\n\nLogs go to the trail. [1]"
-    claims = answer(text, "widget-encryption", "widget-rotation").claims()
+def test_each_quote_is_a_claim_of_its_own_pages() -> None:
+    quotes = [("Widgets use AES-256.", (1,)), ("Keys rotate yearly.", (2,)), ("Logs.", (1,))]
+    claims = answer(quotes, "widget-encryption", "widget-rotation").claims()
     assert [c.pages for c in claims] == [
         ("widget-encryption",),
         ("widget-rotation",),
@@ -46,29 +38,16 @@ def test_each_sentence_is_cut_after_its_own_markers() -> None:
     assert [c.text for c in claims][1] == "Keys rotate yearly."
 
 
-def test_text_after_the_last_marker_is_attributed_to_no_page() -> None:
-    claims = answer("Widgets use AES-256. [1] Ask support for more.", "widget-encryption").claims()
-    assert claims[-1] == Claim("Ask support for more.", ())
-    assert claims[0].pages == ("widget-encryption",)
-
-
-def test_marker_numbers_without_a_source_point_nowhere() -> None:
-    claims = answer("Widgets glow. [7] They hum. [1][9]", "widget-sound").claims()
+def test_numbers_without_a_source_point_nowhere_and_a_page_is_named_once() -> None:
+    claims = answer(
+        [("Widgets glow.", (7,)), ("They hum.", (1, 9, 2))], "widget-sound", "widget-sound"
+    ).claims()
     assert claims == [Claim("Widgets glow.", ()), Claim("They hum.", ("widget-sound",))]
 
 
-def test_repeated_markers_name_a_page_once() -> None:
-    claims = answer("Widgets hum. [1][2][1]", "widget-sound", "widget-sound").claims()
-    assert claims == [Claim("Widgets hum.", ("widget-sound",))]
-
-
-@pytest.mark.parametrize("text", ["", "   ", "[1]"])
-def test_an_answer_without_text_has_no_claims(text: str) -> None:
-    assert answer(text, "widget-sound").claims() == []
-
-
-def test_unmarked_answer_is_one_claim_citing_nothing() -> None:
-    assert answer("Widgets are blue.").claims() == [Claim("Widgets are blue.", ())]
+def test_an_answer_without_blocks_has_no_claims() -> None:
+    assert Answer("q", (), True).claims() == []
+    assert answer([("Widgets are blue.", ())]).claims() == [Claim("Widgets are blue.", ())]
 
 
 def test_grounded_facts_need_a_claim_citing_an_expected_page() -> None:

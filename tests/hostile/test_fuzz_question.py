@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.engine import REFUSAL, Engine
+from app.engine import Engine
 from app.models import Answer
 from app.question import EmptyQuestionError
+from app.render.plain import REFUSAL
 from eval.questions import TUNE_QUESTIONS, load_questions
 from tests.support.answers import unquoted
 from tests.support.embedders import FAKE, FakeEmbedder

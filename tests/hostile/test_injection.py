@@ -11,10 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.llm import PROMPT, Sources, build_prompt, top_passages
-from app.models import Citation, Passage
-from app.render import answer_markdown, source_line, to_markdown
+from app.models import Answer, AnswerBlock, Citation, Passage, Quote
+from app.render.markdown import answer_markdown, blocks_markdown, source_line
 from ingest.chunk import Chunker
-from ingest.parse import parse
+from ingest.markdown import parse
 from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
 
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "vault-notes.md"
@@ -28,21 +28,27 @@ def passages() -> list[Passage]:
     return [Passage(c, score=1.0 / (1 + c.ordinal)) for c in Chunker(size=400).chunk(page)]
 
 
-def test_the_fixture_really_is_hostile() -> None:
+def test_the_fixture_is_hostile_and_only_its_words_reach_the_index() -> None:
+    raw = PAGE.read_text()
+    assert "<script>" in raw and "</source>" in raw.splitlines()[0]
     text = " ".join(p.text for p in passages())
-    assert INJECTED in text and "<script>" in text and "</source>" in text
-    assert "</source>" in passages()[0].title, "the title tries to close the data block too"
+    assert INJECTED in text and "hunter2" in text, "the words stay, to be shown as text"
+    assert "<script>" not in text and "</source>" not in text, "markup is gone at parse time"
+    assert 'n="9">' in passages()[0].title, "the title still tries to break out of its quotes"
 
 
 def test_renderer_shows_the_page_as_text() -> None:
     for p in passages():
-        shown = to_markdown(p.text)
+        shown = blocks_markdown(p.chunk.blocks)
         assert not RAW_HTML.search(shown), shown
         assert "](javascript:" not in shown
-        cite = Citation(1, p.page_id, p.title, p.section, "javascript:alert(1)", p.text, 1.0)
+        bad = "javascript:alert(1)"
+        cite = Citation(1, p.page_id, p.title, p.section, bad, p.chunk.blocks, 1.0)
         line = source_line(cite)
         assert not RAW_HTML.search(line) and "javascript:" not in line.replace("javascript\\:", "")
-        assert "](javascript" not in answer_markdown(f"{p.text} [1]", [cite])
+        quoted = AnswerBlock("prose", (Quote("sentence", p.text, (1,)),))
+        shown = answer_markdown(Answer("q", (quoted,), False, citations=(cite,)))
+        assert "](javascript" not in shown and not RAW_HTML.search(shown)
 
 
 def test_prompt_keeps_the_page_inside_its_data_blocks() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from corpus.discover import FolderNotFoundError
 from docqa.settings import Settings
-from ingest.build import OpenedBuild, open_build
-from ingest.models import IngestReport
+from ingest.build import OpenedBuild, open_build, saved_chunks
+from ingest.models import Chunk, IngestReport
 from ingest.neighbours import FILE, Neighbours
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
@@ -59,6 +59,11 @@ def ingest(settings: Settings, pages: Path) -> tuple[IngestReport, Recorder]:
     return run_ingest(settings, lambda: model, pages), model
 
 
+def chunks_in(folder: Path) -> dict[str, Chunk]:
+    """The chunks saved beside a build, by id."""
+    return {c.id: c for c in saved_chunks(folder) or []}
+
+
 def build_folder(settings: Settings) -> Path:
     store = IndexStore(settings)
     build_id = store.current_id()
@@ -84,7 +89,7 @@ def test_ingest_saves_units_beside_the_build(settings: Settings, fixture_pages: 
     assert (folder / RECORDS).is_file() and (folder / VECTORS).is_file()
     units = UnitIndex.load(folder)
     assert units is not None and len(units.units) == len(units.vectors) > report.chunks
-    texts = embed_texts(units.units)
+    texts = embed_texts(units.units, chunks_in(folder))
     assert report.embedded_units == len(set(texts)) and set(texts) <= set(model.texts)
     assert np.allclose(units.vectors, FakeEmbedder().encode(texts), atol=1e-6)
 
@@ -101,7 +106,7 @@ def test_chunk_vectors_in_chroma_are_made_from_the_units(
     got = build.collection.get(include=["embeddings"])
     stored = dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
     chunks = [build.chunks[cid] for cid in sorted(stored)]
-    known = dict(zip(embed_texts(units.units), units.vectors, strict=True))
+    known = dict(zip(embed_texts(units.units, build.chunks), units.vectors, strict=True))
     expected, embedded = chunk_vectors(chunks, known, model.encode)
     assert embedded == 0 and len(chunks) == len(build.chunks) > 1
     assert np.allclose(np.vstack([stored[c.id] for c in chunks]), expected, atol=1e-6)
@@ -128,7 +133,7 @@ def test_open_build_remakes_missing_units_and_saves_them(
     assert before is not None
     (folder / RECORDS).unlink()
     build, model = opened(settings)
-    assert len(set(model.texts)) == len(set(embed_texts(before.units))) > 0
+    assert len(set(model.texts)) == len(set(embed_texts(before.units, build.chunks))) > 0
     assert build.units.units == before.units
     assert np.allclose(build.units.vectors, before.vectors, atol=1e-6)
     again = UnitIndex.load(folder)
@@ -144,7 +149,7 @@ def test_editing_one_page_embeds_only_its_units(settings: Settings, corpus: Path
     assert report.changed == ["kms-in-comprehend"]
     build, _ = opened(settings)
     page_units = [u for u in build.units.units if u.chunk_id.startswith("kms-in-comprehend::")]
-    page_texts = set(embed_texts(page_units))
+    page_texts = set(embed_texts(page_units, build.chunks))
     assert set(model.texts) <= page_texts
     assert 0 < report.embedded_units <= len(page_texts) < first.embedded_units
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ingest.chunk import Chunker
-from ingest.models import Page
-from ingest.parse import parse
+from ingest.markdown import parse
+from ingest.models import Block, Page, render_blocks
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "chunks.json"
 FENCE = re.compile(r"^\s*```", re.MULTILINE)
@@ -44,12 +44,23 @@ def test_invariants_on_real_pages(security_corpus: Path, size: int) -> None:
 def test_code_blocks_intact(security_corpus: Path) -> None:
     chunker = Chunker(size=600)
     for page in pages(security_corpus):
-        blocks = [
-            b for s in page.sections for b in re.findall(r"```.*?```", s.text, flags=re.DOTALL)
-        ]
-        texts = [c.text for c in chunker.chunk(page)]
+        blocks = [b for s in page.sections for b in s.blocks if b.kind == "code"]
+        chunked = [b for c in chunker.chunk(page) for b in c.blocks]
         for block in blocks:
-            assert any(block in text for text in texts), f"{page.id}: code block split"
+            assert block in chunked, f"{page.id}: code block split"
+
+
+def test_chunks_hold_the_blocks_their_text_is_made_of(security_corpus: Path) -> None:
+    for page in pages(security_corpus):
+        chunks = Chunker(size=400).chunk(page)
+        chunked = [b for c in chunks for b in c.blocks]
+        rows = {row for b in chunked if b.kind == "table" for row in b.cells}
+        for block in (b for s in page.sections for b in s.blocks):
+            if block.kind in ("item", "title") and len(block.render()) <= 400:
+                assert block in chunked, (page.id, block)
+            elif block.kind == "table":
+                assert set(block.cells) <= rows, (page.id, "a table lost rows")
+        assert all(c.text == render_blocks(c.blocks) for c in chunks)
 
 
 def test_chunks_carry_title_and_heading_path(security_corpus: Path) -> None:
@@ -88,14 +99,26 @@ def test_a_fenced_block_is_kept_whole_in_one_chunk(fence: str) -> None:
     code = f"{fence}json\n" + "\n".join(f'"key {i}": "{i}",' for i in range(30)) + f"\n{fence}"
     page = parse(f"# T\n\n{'Intro words. ' * 30}\n\n{code}\n\nAfter words.\n", "t", "u")
     chunks = Chunker(size=300, max_block=4000).chunk(page)
-    assert any(code in c.text for c in chunks)
+    body = "\n".join(f'"key {i}": "{i}",' for i in range(30))
+    assert any(b.kind == "code" and b.text == body for c in chunks for b in c.blocks)
 
 
-def test_an_oversized_tilde_block_is_refenced_with_tildes() -> None:
-    unclosed = "~~~\n" + "\n".join(f'    "line {i}": "{"x" * 40}",' for i in range(200))
-    pieces = Chunker(size=500, max_block=2000).pieces(unclosed)
+def test_an_oversized_code_block_keeps_its_language_in_every_piece() -> None:
+    code = Block(
+        "code", "\n".join(f'    "line {i}": "{"x" * 40}",' for i in range(200)), info="json"
+    )
+    pieces = Chunker(size=500, max_block=2000).pieces((code,))
     assert len(pieces) > 1
-    assert all(p.startswith("~~~") and p.endswith("~~~") for p in pieces)
+    assert all(p.kind == "code" and p.info == "json" and len(p.render()) <= 2000 for p in pieces)
+    assert "\n".join(p.text for p in pieces) == code.text
+
+
+def test_a_long_paragraph_is_cut_and_only_its_last_piece_opens_the_list() -> None:
+    page = parse(f"# T\n\n{'Many words here. ' * 80}Pick one:\n\n- a\n- b\n", "t", "u")
+    blocks = [b for c in Chunker(size=300).chunk(page) for b in c.blocks]
+    paragraphs = [b for b in blocks if b.kind == "paragraph"]
+    assert len(paragraphs) > 2 and [b.opens for b in paragraphs][-1] == "list"
+    assert not any(b.opens for b in paragraphs[:-1])
 
 
 def test_long_table_repeats_header() -> None:

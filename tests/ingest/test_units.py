@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from ingest.chunk import Chunker
-from ingest.models import Chunk, Unit
-from ingest.parse import parse
+from ingest.markdown import parse
+from ingest.models import Chunk, Unit, render_blocks
 from ingest.units import (
     LIST_ITEM_CHARS,
     OLD_VECTORS,
@@ -20,12 +20,13 @@ from ingest.units import (
     VECTORS,
     UnitIndex,
     build_units,
+    chunk_texts,
     chunk_units,
     chunk_vectors,
     embed_texts,
-    split_units,
 )
 from tests.support.embedders import FakeEmbedder
+from tests.support.pages import blocks_of, make_chunks
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -48,47 +49,51 @@ class CountingEncode:
 
 def make_chunk(chunk_id: str, text: str, path: tuple[str, ...] = ("Gadgets", "Setup")) -> Chunk:
     page = chunk_id.split("::")[0]
-    return Chunk(chunk_id, page, 0, path[0], path[-1], "setup", path, text, "https://x", "h")
+    blocks = blocks_of(text)
+    return Chunk(
+        chunk_id, page, 0, path[0], path[-1], "setup", path, render_blocks(blocks), "https://x",
+        "h", blocks,
+    )  # fmt: skip
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
-    return [(kind, unit) for unit, _, kind in split_units(text)]
+    return [(u.kind, u.text) for u in chunk_units(make_chunk("g::1", text))[1:]]
 
 
 @pytest.mark.parametrize("fence", ["```", "~~~"])
 def test_code_block_is_one_unit(fence: str) -> None:
-    block = f"{fence}sh\nspin --fast. Then stop.\n\nspin --slow\n{fence}"
-    text = f"Run the spinner first.\n{block}\nCheck the dial afterwards."
-    units = split_units(text)
-    assert [k for _, _, k in units] == ["sentence", "code", "sentence"]
-    assert units[1] == (block, text.index(fence), "code")
+    code = "spin --fast. Then stop.\n\nspin --slow"
+    text = f"Run the spinner first.\n\n{fence}sh\n{code}\n{fence}\n\nCheck the dial afterwards."
+    assert kinds(text) == [
+        ("sentence", "Run the spinner first."),
+        ("code", code),
+        ("sentence", "Check the dial afterwards."),
+    ]
 
 
 def test_list_items_are_whole_up_to_the_limit() -> None:
     long_item = "- " + "Tighten the bolt. " * (LIST_ITEM_CHARS // 18 + 1)
-    text = f"- Open the lid. Then look inside.\n1. Turn it off. Wait.\n{long_item.strip()}"
+    text = f"- Open the lid. Then look inside.\n\n1. Turn it off. Wait.\n\n{long_item.strip()}"
     got = kinds(text)
-    assert got[:2] == [
-        ("item", "- Open the lid. Then look inside."),
-        ("item", "1. Turn it off. Wait."),
-    ]
+    assert got[:2] == [("item", "Open the lid. Then look inside."), ("item", "Turn it off. Wait.")]
     assert len(got) > 3 and {k for k, _ in got[2:]} == {"sentence"}
 
 
-def test_table_rows_are_units_and_separator_rows_dropped() -> None:
+def test_a_table_is_its_header_and_rows() -> None:
     text = "| Gadget | Colour |\n| :--- | ---: |\n| Cog | Red |\n| Nut | Blue |"
     assert kinds(text) == [
-        ("row", "| Gadget | Colour |"),
+        ("header", "| Gadget | Colour |"),
         ("row", "| Cog | Red |"),
         ("row", "| Nut | Blue |"),
     ]
+    assert kinds("|  |  |\n| --- | --- |\n| Cog | Red |") == [("row", "| Cog | Red |")]
 
 
-def test_sentences_split_and_share_their_line_offset() -> None:
+def test_sentences_split_and_share_their_block() -> None:
     second = "It hums (quietly). Nobody minds."
     text = f"The gadget starts. Does it purr? It does! `spin` runs it\n\n{second}"
-    units = split_units(text)
-    assert [u for u, _, _ in units] == [
+    units = chunk_units(make_chunk("g::1", text))[1:]
+    assert [u.text for u in units] == [
         "The gadget starts.",
         "Does it purr?",
         "It does!",
@@ -96,8 +101,7 @@ def test_sentences_split_and_share_their_line_offset() -> None:
         "It hums (quietly).",
         "Nobody minds.",
     ]
-    assert {p for _, p, _ in units[:4]} == {0}
-    assert {p for _, p, _ in units[4:]} == {text.index(second)}
+    assert [(u.block, u.part) for u in units] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
 
 
 def test_chunk_units_start_with_the_heading_then_read_in_order() -> None:
@@ -105,7 +109,8 @@ def test_chunk_units_start_with_the_heading_then_read_in_order() -> None:
     units = chunk_units(chunk)
     assert units[0] == Unit(chunk.id, 0, -1, "heading", "Gadgets > Setup", "Gadgets > Setup")
     assert [u.position for u in units] == list(range(len(units)))
-    assert [u.text for u in units[1:]] == ["Pick one:", "- Cog", "- Nut", "Done here.", "Bye."]
+    assert [u.text for u in units[1:]] == ["Pick one:", "Cog", "Nut", "Done here.", "Bye."]
+    assert [u.kind for u in units[1:]] == ["sentence", "item", "item", "sentence", "sentence"]
     assert {(u.chunk_id, u.heading) for u in units} == {(chunk.id, chunk.heading)}
 
 
@@ -116,19 +121,22 @@ def test_code_block_inside_a_list_item_stays_one_unit() -> None:
     )
     (chunk,) = Chunker().chunk(parse(markdown, "gadgets", "https://x"))
     got = [(u.kind, u.text.split("\n")[0]) for u in chunk_units(chunk)[1:]]
-    assert [k for k, _ in got] == ["item", "code", "sentence", "code"]
-    assert got[2] == ("sentence", "The dial then reads:")
+    assert got == [
+        ("item", "Run this query:"),
+        ("code", "spin --fast"),
+        ("sentence", "The dial then reads:"),
+        ("code", "42"),
+    ]
 
 
 def texts_of(*chunks: Chunk) -> dict[str, str]:
-    units = [u for c in chunks for u in chunk_units(c)]
-    return {u.text: t for u, t in zip(units, embed_texts(units), strict=True)}
+    return {u.text: t for c in chunks for u, t in zip(chunk_units(c), chunk_texts(c), strict=True)}
 
 
 def test_an_item_is_read_after_its_list_opening_line() -> None:
-    got = texts_of(make_chunk("g::1", "Some text first.\nPick a size:\n- Small\n- Large"))
-    assert got["- Small"] == "Gadgets > Setup: Pick a size: - Small"
-    assert got["- Large"] == "Gadgets > Setup: Pick a size: - Large"
+    got = texts_of(make_chunk("g::1", "Some text first. Pick a size:\n- Small\n- Large"))
+    assert got["Small"] == "Gadgets > Setup: Pick a size: Small"
+    assert got["Large"] == "Gadgets > Setup: Pick a size: Large"
     assert got["Pick a size:"] == "Gadgets > Setup: Pick a size:"
 
 
@@ -142,7 +150,7 @@ def test_a_row_is_read_after_the_header_row() -> None:
 
 def test_code_is_read_after_the_sentence_before_it() -> None:
     got = texts_of(make_chunk("g::1", "Install it. Then run:\n```\nspin\n```"))
-    assert got["```\nspin\n```"] == "Gadgets > Setup: Then run: ```\nspin\n```"
+    assert got["spin"] == "Gadgets > Setup: Then run: spin"
 
 
 def test_a_heading_unit_is_the_path_alone() -> None:
@@ -150,13 +158,15 @@ def test_a_heading_unit_is_the_path_alone() -> None:
     assert got["Gadgets > Setup > Wiring"] == "Gadgets > Setup > Wiring"
 
 
-def test_context_never_crosses_chunks() -> None:
-    first = make_chunk("g::1", "Choose one of these:\n\n| Size | Price |")
-    second = make_chunk("g::2", "- Small\n| Small | 1 |\n```\nspin\n```", ("Gadgets", "More"))
+def test_what_opens_a_list_is_its_context_in_the_next_chunk_too() -> None:
+    first, second = make_chunks(
+        [("g", "Setup", "Choose one of these:"), ("g", "Setup", "- Small\n- Large")]
+    )
     got = texts_of(first, second)
-    assert got["- Small"] == "Gadgets > More: - Small"
-    assert got["| Small | 1 |"] == "Gadgets > More: | Small | 1 |"
-    assert got["```\nspin\n```"] == "Gadgets > More: ```\nspin\n```"
+    assert got["Small"] == "G > Setup: Choose one of these: Small"
+    alone = texts_of(make_chunk("h::1", "- Small\n\n```\nspin\n```", ("Gadgets", "More")))
+    assert alone["Small"] == "Gadgets > More: Small", "no paragraph opens it: no context"
+    assert alone["spin"] == "Gadgets > More: spin"
 
 
 def sample_index() -> UnitIndex:
@@ -198,7 +208,7 @@ def test_build_units_embeds_every_distinct_text_once() -> None:
     chunks = [make_chunk("g::1", "Same words. Other."), make_chunk("g::2", "Same words.")]
     seen: list[tuple[int, int]] = []
     index, count = build_units(chunks, encode, progress=lambda _, d, t: seen.append((d, t)))
-    texts = embed_texts(index.units)
+    texts = embed_texts(index.units, {c.id: c for c in chunks})
     assert len(index.units) == 5 and count == len(set(texts)) == 3
     assert sorted(encode.texts) == sorted(set(texts))
     assert np.allclose(index.vectors, encode.model.encode(texts))
@@ -207,14 +217,17 @@ def test_build_units_embeds_every_distinct_text_once() -> None:
 
 def test_build_units_reuses_vectors_of_an_earlier_index() -> None:
     kept = make_chunk("g::1", "Nothing changes here. Ever.")
-    before, _ = build_units([kept, make_chunk("g::2", "Old words.")], CountingEncode())
+    old = {c.id: c for c in [kept, make_chunk("g::2", "Old words.")]}
+    before, _ = build_units(old.values(), CountingEncode())
     encode = CountingEncode()
     edited = make_chunk("g::2", "New words. Old words.")
-    after, count = build_units([kept, edited], encode, previous=before, batch=1)
+    known = before.reusable(old)
+    after, count = build_units([kept, edited], encode, batch=1, known=known)
     assert encode.texts == ["Gadgets > Setup: New words."] and count == 1
     assert all(len(call) == 1 for call in encode.calls)
-    old_rows = dict(zip(embed_texts(before.units), before.vectors, strict=True))
-    for text, row in zip(embed_texts(after.units), after.vectors, strict=True):
+    old_rows = dict(zip(embed_texts(before.units, old), before.vectors, strict=True))
+    new = {c.id: c for c in [kept, edited]}
+    for text, row in zip(embed_texts(after.units, new), after.vectors, strict=True):
         expected = old_rows.get(text, encode.model.encode([text])[0])
         assert np.array_equal(row, expected), text
 
@@ -231,7 +244,7 @@ def test_chunk_vector_is_the_unit_mean_of_its_units_without_the_heading() -> Non
     chunk = make_chunk("g::1", "Wind the spring. Set the dial.")
     known: dict[str, Vectors] = {}
     vectors, count = chunk_vectors([chunk], known, encode)
-    texts = embed_texts(chunk_units(chunk))
+    texts = chunk_texts(chunk)
     body = encode.model.encode(texts[1:])  # the first text is the heading path
     expected = body.mean(axis=0) / np.linalg.norm(body.mean(axis=0))
     assert count == len(texts) == 3 and set(known) == set(texts)
@@ -249,7 +262,7 @@ def test_chunk_vectors_reuse_known_units_and_a_bare_heading_stands_for_itself() 
     bare = make_chunk("g::2", "", ("Gadgets", "Empty"))
     vectors, count = chunk_vectors([kept, bare], known, CountingEncode())
     assert count == 1  # only the bare chunk's heading path is new
-    heading = known[embed_texts(chunk_units(bare))[0]]
+    heading = known[chunk_texts(bare)[0]]
     assert np.allclose(vectors[1], heading / np.linalg.norm(heading), atol=1e-6)
     assert chunk_vectors([], {}, encode)[0].shape[0] == 0
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import re
-
-from app.models import Answer
+from app.models import Answer, AnswerBlock, Quote
 
 
 def unquoted(answer: Answer) -> list[str]:
-    """Pieces of the answer that the passage of the source they cite does not hold."""
-    passages = {c.n: c.passage for c in answer.citations}
-    parts = re.split(r"\[(\d+)\]", answer.text)
-    bad = [
-        text.strip()
-        for text, n in zip(parts[0::2], parts[1::2], strict=False)
-        if text.strip() and not _quoted(text.strip(), passages.get(int(n), ""))
-    ]
-    return [*bad, parts[-1].strip()] if parts[-1].strip() or len(parts) < 3 else bad
+    """Quotes of the answer that the passage of a source they cite does not hold (a section
+    title is held by its source's section); a quote that cites nothing is one too."""
+    sources = {c.n: c for c in answer.citations}
+    bad = []
+    for block in answer.blocks:
+        for quote in block.quotes:
+            cited = [sources[n] for n in quote.citations if n in sources]
+            held = [
+                quote.text == c.section if quote.kind == "heading" else quote.text in c.passage
+                for c in cited
+            ]
+            if not cited or not all(held):
+                bad.append(quote.text)
+    return bad
 
 
-def _quoted(piece: str, passage: str) -> bool:
-    """Whether the passage holds the piece: a table's rows (quoted together as one table,
-    without the rows between them that the answer leaves out) line by line."""
-    lines = piece.splitlines()
-    if len(lines) > 1 and all(line.startswith("|") for line in lines):
-        return all(line in passage for line in lines)
-    return piece in passage
+def said(*sentences: tuple[str, int]) -> tuple[AnswerBlock, ...]:
+    """An answer's blocks: one paragraph of (sentence, source number) quotes."""
+    quotes = tuple(Quote("sentence", text, (n,) if n else ()) for text, n in sentences)
+    return (AnswerBlock("prose", quotes),) if quotes else ()
