@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from docqa.files import write_atomic
 
 # Re-exported: callers import the index's errors and records from here.
 from ingest.buildinfo import BUILD_ID
@@ -152,9 +153,7 @@ class IndexStore:
                 pointer = self._server_client().get_or_create_collection(f"{self.name}-current")
                 pointer.modify(metadata={"build": build_id})
             return
-        tmp = self.root / f".{POINTER}.{os.getpid()}"
-        tmp.write_text(json.dumps({"build": build_id}), encoding="utf-8")
-        os.replace(tmp, self.root / POINTER)
+        write_atomic(self.root / POINTER, json.dumps({"build": build_id}))
 
     # -- builds --------------------------------------------------------------------------
     def create(self, build_id: str) -> Collection:
