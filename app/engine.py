@@ -46,7 +46,7 @@ from app.scope import Scope
 from app.spelling import Speller, note
 from ingest.build import OpenedBuild, open_build
 from ingest.neighbours import Neighbours
-from ingest.store import IndexInfo, IndexStore
+from ingest.store import IndexInfo, open_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -100,7 +100,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self._chat = chat
-        self.store = IndexStore(settings)
+        self.store = open_store(settings)
         self._embedder = embedder
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()

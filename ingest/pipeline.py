@@ -29,7 +29,7 @@ from ingest.neighbours import (
 from ingest.parse import parse
 from ingest.plan import Plan, corpus_checksum, plan
 from ingest.sources import PageFile, Scan, decode, scan
-from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, IndexStore
+from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, open_store
 from ingest.transfer import copy_chunks
 from ingest.units import Known, UnitIndex, build_units, chunk_vectors
 
@@ -60,7 +60,7 @@ class Ingest:
     ) -> None:
         self.settings = settings
         self.corpus = corpus or settings.corpus_path
-        self.store = IndexStore(settings)
+        self.store = open_store(settings)
         self.chunker = Chunker(
             settings.chunk_size, settings.chunk_overlap, settings.max_block_chars
         )

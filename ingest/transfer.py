@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.build import lexical_index, read_chunks
 from ingest.locking import ingest_lock
-from ingest.store import IndexStateError, IndexStore, NoIndexError
+from ingest.store import IndexStateError, NoIndexError, open_store
 from ingest.units import UnitIndex
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def target_settings(settings: Settings, url: str) -> Settings:
 
 def migrate(settings: Settings, url: str) -> MigrateReport:
     """Copy the active build to the server at `url` and activate it there (no re-embedding)."""
-    source, target = IndexStore(settings), IndexStore(target_settings(settings, url))
-    if source.url == target.url:
+    source, target = open_store(settings), open_store(target_settings(settings, url))
+    if source.location == target.location:  # the same server (a folder is never a URL)
         raise IndexStateError(f"The index is already at {target.location}.")
     info = source.info()
     if info is None:

@@ -75,13 +75,13 @@ def _ingest_round(run: BenchRun, embedder: Embedder) -> dict[str, Any]:
     chunks' answer units, from which the chunk vectors are made (neighbour headings come from
     the model's cache)."""
     from ingest.pipeline import run_ingest
-    from ingest.store import IndexStore
+    from ingest.store import open_store
     from ingest.units import UnitIndex, chunk_vectors, embed_texts
 
     start = time.perf_counter()
     report = run_ingest(run.settings, lambda: embedder, run.corpus, True, run.progress)
     seconds = time.perf_counter() - start
-    store = IndexStore(run.settings)
+    store = open_store(run.settings)
     info, collection = store.open_current()
     got = collection.get(include=["embeddings"])
     stored = list(got["embeddings"] if got["embeddings"] is not None else [])

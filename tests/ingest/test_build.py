@@ -15,7 +15,7 @@ from ingest.build import OpenedBuild, open_build
 from ingest.models import IngestReport
 from ingest.neighbours import FILE, Neighbours
 from ingest.pipeline import run_ingest
-from ingest.store import IndexStore
+from ingest.store import open_store
 from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, chunk_vectors, embed_texts
 from tests.support.embedders import FakeEmbedder
 
@@ -60,7 +60,7 @@ def ingest(settings: Settings, pages: Path) -> tuple[IngestReport, Recorder]:
 
 
 def build_folder(settings: Settings) -> Path:
-    store = IndexStore(settings)
+    store = open_store(settings)
     build_id = store.current_id()
     assert build_id is not None
     return store.lexical_dir(build_id)
@@ -68,7 +68,7 @@ def build_folder(settings: Settings) -> Path:
 
 def opened(settings: Settings) -> tuple[OpenedBuild, Recorder]:
     model = Recorder(settings.embed_model)
-    return open_build(settings, IndexStore(settings), model.encode), model
+    return open_build(settings, open_store(settings), model.encode), model
 
 
 def neighbour_folder(root: Path, *pages: tuple[str, str]) -> Path:
@@ -160,7 +160,7 @@ def test_neighbours_are_built_recorded_and_reused(
     assert saved is not None and set(saved.pages) == {"gadgets"}
     assert report.neighbour_headings == len(saved.headings) == 3
     assert report.embedded_headings == 3
-    info = IndexStore(with_near).info()
+    info = open_store(with_near).info()
     assert info is not None and info.neighbours == str(near)
     build, model = opened(with_near)
     assert build.neighbours is not None and build.neighbours.headings == saved.headings
@@ -194,7 +194,7 @@ def test_changing_the_neighbours_folder_builds_anew_without_reembedding_chunks(
     assert last.build_id != report.build_id and model.texts == []
     assert (last.embedded_chunks, last.neighbour_headings) == (0, 0)
     assert not (build_folder(without) / FILE).exists()
-    info = IndexStore(without).info()
+    info = open_store(without).info()
     assert info is not None and info.neighbours == ""
     assert opened(without)[0].neighbours is None
 

@@ -12,7 +12,8 @@ from app.lexicon import Lexicon
 from docqa.settings import Settings
 from ingest.build import CHUNKS_FILE, INFO_FILE, open_build, read_chunks
 from ingest.pipeline import run_ingest
-from ingest.store import IndexMismatchError, IndexStore
+from ingest.store import IndexMismatchError, open_store
+from ingest.store_embedded import EmbeddedStore
 from tests.support.embedders import FakeEmbedder
 
 
@@ -21,11 +22,11 @@ def ingest(settings: Settings, pages: Path) -> None:
 
 
 def in_chroma(settings: Settings) -> tuple[object, list[object]]:
-    info, collection = IndexStore(settings).open_current()
+    info, collection = open_store(settings).open_current()
     return info, list(read_chunks(collection))
 
 
-class NoChroma(IndexStore):
+class NoChroma(EmbeddedStore):
     """A store whose Chroma cannot be opened: opening a build must not need it."""
 
     def open(self, build_id: str):  # type: ignore[no-untyped-def]
@@ -67,7 +68,7 @@ def test_damaged_or_missing_files_fall_back_to_chroma(
     settings: Settings, fixture_pages: Path, damage: str
 ) -> None:
     ingest(settings, fixture_pages)
-    store = IndexStore(settings)
+    store = open_store(settings)
     folder = store.lexical_dir(store.require_current())
     if damage == "missing":
         (folder / INFO_FILE).unlink()
