@@ -162,7 +162,7 @@ class Ingest:
             old = self.store.open(current.build_id)
             copied = self._copy(old, collection, the_plan.unchanged)
             chunks = self._kept(current, old, the_plan.unchanged)
-        previous = UnitIndex.load(self.store.lexical_dir(current.build_id)) if current else None
+        previous = UnitIndex.load(self.store.reading_dir(current.build_id)) if current else None
         known: Known = previous.reusable() if previous is not None else {}
         todo = [f for f in found.files if f.source.id not in set(the_plan.unchanged)]
         embedded, new_units = self._embed_pages(collection, todo, report, chunks, known)
@@ -185,7 +185,7 @@ class Ingest:
         units, more = build_units(stored, self._encode, progress=self.progress, known=known)
         new_units += more  # those of unchanged pages that the previous build lacked
         known.clear()  # every vector is in `units` now: let the table go before BM25 is made
-        folder = self.store.lexical_dir(build_id)
+        folder = self.store.reading_dir(build_id)
         write_extras(folder, info, stored, units)
         neighbours, new_headings = self._neighbours(stored, found)
         if neighbours is not None:
@@ -232,7 +232,7 @@ class Ingest:
 
     def _kept(self, current: IndexInfo, old: Collection, page_ids: list[str]) -> list[Chunk]:
         """The chunks of unchanged pages, as the previous build saved them."""
-        saved = saved_chunks(self.store.lexical_dir(current.build_id))
+        saved = saved_chunks(self.store.reading_dir(current.build_id))
         pages = set(page_ids)
         return [c for c in saved or read_chunks(old) if c.page_id in pages]
 

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
     from docqa.settings import Settings
 
+# The folder of a build's files for readers, and its name in builds made before.
+READING, OLD_READING = "reading", "lexical"
+
 
 def open_store(settings: Settings) -> IndexStore:
     """The index the settings name: on the Chroma server at `chroma_url`, else embedded."""
@@ -63,9 +66,18 @@ class IndexStore(ABC):
         embedded index has no server to lose)."""
         yield
 
+    def reading_dir(self, build_id: str) -> Path:
+        """Folder of what the answer path reads without opening Chroma: the chunks, their
+        BM25 index and IDF table, the answer units and their vectors, the neighbour headings
+        and the build's record (kept locally even in server mode). Named for that use: it
+        holds far more than the BM25 index it was once named for (`lexical/`), and a build
+        made then is read from that folder."""
+        new, old = self._side_dir(build_id, READING), self._side_dir(build_id, OLD_READING)
+        return old if old.is_dir() and not new.exists() else new
+
     @abstractmethod
-    def lexical_dir(self, build_id: str) -> Path:
-        """Folder of a build's BM25 index (kept locally even in server mode)."""
+    def _side_dir(self, build_id: str, name: str) -> Path:
+        """The local folder of a build named `name` (READING, or OLD_READING)."""
 
     @abstractmethod
     def client(self, build_id: str) -> ClientAPI:

@@ -32,9 +32,9 @@ class EmbeddedStore(IndexStore):
         """Folder of an embedded build."""
         return self.root / "builds" / build_id
 
-    def lexical_dir(self, build_id: str) -> Path:
-        """Folder of a build's BM25 index (kept locally even in server mode)."""
-        return self.build_dir(build_id) / "lexical"
+    def _side_dir(self, build_id: str, name: str) -> Path:
+        """Inside the build's own folder."""
+        return self.build_dir(build_id) / name
 
     def client(self, build_id: str) -> ClientAPI:
         """A Chroma client that holds the given build."""

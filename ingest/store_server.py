@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.buildinfo import BUILD_ID
 from ingest.chroma import chroma_settings, is_connection_error
-from ingest.store import IndexStateError, IndexStore, ServerUnreachableError
+from ingest.store import (
+    OLD_READING,
+    READING,
+    IndexStateError,
+    IndexStore,
+    ServerUnreachableError,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -50,9 +56,9 @@ class ServerStore(IndexStore):
                 "unset DOCQA_CHROMA_URL to use the embedded index."
             ) from exc
 
-    def lexical_dir(self, build_id: str) -> Path:
-        """Folder of a build's BM25 index (kept locally even in server mode)."""
-        return self.root / "lexical" / build_id
+    def _side_dir(self, build_id: str, name: str) -> Path:
+        """In the local index folder, one folder per build (the server holds no files)."""
+        return self.root / name / build_id
 
     def client(self, build_id: str = "") -> ClientAPI:
         """The client of the server, which holds every build (made on first use)."""
@@ -109,14 +115,14 @@ class ServerStore(IndexStore):
 
     def drop(self, build_id: str) -> None:
         """Delete a build: its collection, and what this machine saved beside it."""
-        shutil.rmtree(self.lexical_dir(build_id), ignore_errors=True)
+        for name in (READING, OLD_READING):
+            shutil.rmtree(self._side_dir(build_id, name), ignore_errors=True)
         with self.guard():
             self.client().delete_collection(self.collection_name(build_id))
 
     def _drop_strays(self, kept: set[str | None]) -> None:
         """Folders saved beside server builds that are gone (dropped from another machine)."""
-        folder = self.root / "lexical"
-        if folder.is_dir():
-            for stray in folder.iterdir():
+        for folder in (self.root / READING, self.root / OLD_READING):
+            for stray in folder.iterdir() if folder.is_dir() else ():
                 if stray.name not in kept:
                     shutil.rmtree(stray, ignore_errors=True)

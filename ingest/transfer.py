@@ -82,9 +82,9 @@ def migrate(settings: Settings, url: str) -> MigrateReport:
             new = target.create(build_id)
             with source.guard():
                 chunks = copy_chunks(source.open(build_id), new)
-            folder = target.lexical_dir(build_id)
+            folder = target.reading_dir(build_id)
             lexical_index(read_chunks(new)).save(folder)
-            units = UnitIndex.load(source.lexical_dir(build_id))
+            units = UnitIndex.load(source.reading_dir(build_id))
             if units is not None:  # else the first reader embeds them
                 units.save(folder)
             new.modify(metadata=info.to_metadata())

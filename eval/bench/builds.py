@@ -86,7 +86,7 @@ def _ingest_round(run: BenchRun, embedder: Embedder) -> dict[str, Any]:
     got = collection.get(include=["embeddings"])
     stored = list(got["embeddings"] if got["embeddings"] is not None else [])
     chunks = sorted(_stored_chunks(collection), key=lambda c: c.id)
-    units = UnitIndex.load(store.lexical_dir(info.build_id))
+    units = UnitIndex.load(store.reading_dir(info.build_id))
     unit_texts = sorted(set(embed_texts(units.units))) if units else []
     run.progress("bench: raw encode", 0, 1)
     encode = _raw_encode(run, embedder)

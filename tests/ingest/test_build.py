@@ -63,7 +63,7 @@ def build_folder(settings: Settings) -> Path:
     store = open_store(settings)
     build_id = store.current_id()
     assert build_id is not None
-    return store.lexical_dir(build_id)
+    return store.reading_dir(build_id)
 
 
 def opened(settings: Settings) -> tuple[OpenedBuild, Recorder]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +15,13 @@ from chromadb.errors import InternalError, NotFoundError
 
 from docqa.settings import Settings
 from ingest.pipeline import run_ingest
-from ingest.store import IndexDamagedError, ServerUnreachableError, open_store
+from ingest.store import (
+    OLD_READING,
+    READING,
+    IndexDamagedError,
+    ServerUnreachableError,
+    open_store,
+)
 from ingest.store_embedded import EmbeddedStore
 from ingest.store_server import ServerStore
 from tests.support.embedders import FakeEmbedder
@@ -164,3 +172,58 @@ def test_opening_an_embedded_build(
             f"The index at {settings.index_path} is damaged (InternalError: database disk "
             "image is malformed). Rebuild it: docqa ingest --rebuild"
         )
+
+
+class Server:
+    """The calls ServerStore makes, on collections kept in a dict."""
+
+    def __init__(self) -> None:
+        self.collections: dict[str, SimpleNamespace] = {}
+
+    def get_collection(self, name: str, **kwargs: Any) -> SimpleNamespace:
+        if name not in self.collections:
+            raise NotFoundError(f"Collection {name} does not exist")
+        return self.collections[name]
+
+    def get_or_create_collection(self, name: str, **kwargs: Any) -> SimpleNamespace:
+        return self.collections.setdefault(name, self.create_collection(name))
+
+    def create_collection(self, name: str, **kwargs: Any) -> SimpleNamespace:
+        made = SimpleNamespace(name=name, metadata=kwargs.get("metadata"))
+        made.modify = lambda metadata: setattr(made, "metadata", metadata)
+        self.collections[name] = made
+        return made
+
+    def list_collections(self) -> list[SimpleNamespace]:
+        return list(self.collections.values())
+
+    def delete_collection(self, name: str) -> None:
+        del self.collections[name]
+
+
+def test_server_builds_the_pointer_and_pruning(
+    server: ServerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = Server()
+    monkeypatch.setattr(server, "client", lambda build_id="": fake)
+    builds = [f"b20260101-00000{n}-000000-abcd" for n in range(4)]
+    assert server.current_id() is None and server.builds() == []
+    for build_id in builds:
+        server.create(build_id)
+        server.reading_dir(build_id).mkdir(parents=True)
+    fake.create_collection(f"{server.name}-not-a-build")
+    old_layout = server.root / OLD_READING / builds[0]  # saved by an older docqa
+    old_layout.parent.mkdir()
+    server.reading_dir(builds[0]).rename(old_layout)
+    assert server.reading_dir(builds[0]) == old_layout
+    stray = server.root / READING / "b20250101-000000-000000-dead"  # dropped elsewhere
+    stray.mkdir()
+    server.publish(builds[2])
+    assert server.current_id() == builds[2] and server.builds() == builds
+    assert server.prune() == [builds[0], builds[3]]
+    assert server.builds() == builds[1:3]
+    assert sorted(p.name for p in (server.root / READING).iterdir()) == builds[1:3]
+    assert not old_layout.exists() and not stray.exists()
+    fake.collections[f"{server.name}-current"].metadata = {"build": "../elsewhere"}
+    with pytest.raises(IndexDamagedError, match=r"pointer collection .* names no valid build"):
+        server.current_id()

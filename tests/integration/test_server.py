@@ -64,7 +64,7 @@ def test_ingest_status_and_ask_through_the_server(
     assert server_names(server_settings) == [f"{name}-{report['build_id']}", f"{name}-current"]
     local = server_settings.index_path
     assert not (local / "builds").exists() and not (local / "CURRENT.json").exists()
-    assert (local / "lexical" / report["build_id"] / "ids.json").is_file()
+    assert (local / "reading" / report["build_id"] / "ids.json").is_file()
     asked = docqa(server_settings, "ask", "--json", QUESTIONS[1])
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.stdout)["question"] == QUESTIONS[1]
@@ -92,8 +92,8 @@ def test_incremental_reingest_and_rebuild(server_settings: Settings, corpus: Pat
     assert store.builds() == [third.build_id, fourth.build_id]
     assert store.current_id() == fourth.build_id
     assert engine.load().info.build_id == fourth.build_id, "the engine follows the new build"
-    lexical = sorted(p.name for p in (server_settings.index_path / "lexical").iterdir())
-    assert lexical == [third.build_id, fourth.build_id]
+    reading = sorted(p.name for p in (server_settings.index_path / "reading").iterdir())
+    assert reading == [third.build_id, fourth.build_id]
     assert ingest(server_settings, corpus).build_id == fourth.build_id, "no change, no build"
 
 
