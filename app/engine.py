@@ -45,7 +45,7 @@ from app.retrieve import Query, Retrieval, Retriever, Vector
 from app.scope import Scope
 from app.spelling import Speller, note
 from ingest.build import OpenedBuild, open_build
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 from ingest.store import IndexInfo, open_store
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import orjson
 from ingest.buildinfo import IndexInfo
 from ingest.lexical import LexicalIndex, idf_table
 from ingest.models import Chunk
-from ingest.neighbours import Indexed, Neighbours, embed_headings, neighbour_headings
+from ingest.neighbour_headings import Indexed, Neighbours, embed_headings, neighbour_headings
 from ingest.sources import scan
 from ingest.units import UnitIndex, build_units
 

@@ -19,7 +19,7 @@ from ingest.embed import Embedder
 from ingest.locking import IngestBusyError as IngestBusyError
 from ingest.locking import ingest_lock
 from ingest.models import Chunk, IngestReport
-from ingest.neighbours import (
+from ingest.neighbour_headings import (
     Neighbours,
     check_folder,
     embed_headings,

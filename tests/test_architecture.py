@@ -20,7 +20,7 @@ SHELL_IMPORTS = {
     ("app/evalrun.py", "eval.results"),
 }
 # What an index build is made of on disk (ingest/store*.py, build.py, lexical.py, units.py,
-# neighbours.py, locking.py): its folders, as the string literals that name them, and files;
+# neighbour_headings.py, locking.py): its folders, as the string literals that name them, and files;
 # and the ways to reach a build's folders.
 BUILD_FILES = (
     '"builds"',

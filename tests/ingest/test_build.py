@@ -13,7 +13,7 @@ from corpus.discover import FolderNotFoundError
 from docqa.settings import Settings
 from ingest.build import OpenedBuild, open_build
 from ingest.models import IngestReport
-from ingest.neighbours import FILE, Neighbours
+from ingest.neighbour_headings import FILE, Neighbours
 from ingest.pipeline import run_ingest
 from ingest.store import open_store
 from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, chunk_vectors, embed_texts

@@ -1,6 +1,7 @@
-"""Neighbouring pages: documentation that is not indexed but sits next to it (the rest of a
-guide, related guides). docqa never answers from them; their section headings, embedded at
-ingest, let it recognise a question that one of them answers instead of the indexed pages.
+"""The neighbouring pages' section headings, embedded at ingest. Neighbouring pages are
+documentation that is not indexed but sits next to it (the rest of a guide, related guides):
+docqa never answers from them, but their headings let it recognise a question that one of
+them answers instead of the indexed pages (corpus/guides.py obtains the pages).
 
 A heading's vector depends only on the model, so every heading embedded on a machine is kept
 in a per-model cache: a rebuild embeds only headings new to the machine. Each page's headings
