@@ -5,6 +5,7 @@ other exception stays a bug, traceback and all."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -54,6 +55,15 @@ class Client:
         raise self.error
 
 
+def raising(error: Exception) -> Callable[..., None]:
+    """A stand-in for a call that fails with `error`."""
+
+    def call(*args: object, **kwargs: object) -> None:
+        raise error
+
+    return call
+
+
 def lost_while_connecting() -> ValueError:
     """What chromadb's client raises when it cannot connect: a ValueError raised while
     handling httpx's error."""
@@ -84,10 +94,7 @@ def test_a_server_that_does_not_run_is_unreachable(server: ServerStore) -> None:
 def test_a_bug_while_making_the_client_is_not_a_lost_server(
     server: ServerStore, monkeypatch: pytest.MonkeyPatch, bug: type[Exception]
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise bug("a bug, not a lost server")
-
-    monkeypatch.setattr("chromadb.HttpClient", broken)
+    monkeypatch.setattr("chromadb.HttpClient", raising(bug("a bug, not a lost server")))
     with pytest.raises(bug, match="a bug"):
         server.current_id()
 
@@ -95,10 +102,7 @@ def test_a_bug_while_making_the_client_is_not_a_lost_server(
 def test_chromadb_s_own_report_of_a_failed_connection_counts(
     server: ServerStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refused(*args: object, **kwargs: object) -> None:
-        raise lost_while_connecting()
-
-    monkeypatch.setattr("chromadb.HttpClient", refused)
+    monkeypatch.setattr("chromadb.HttpClient", raising(lost_while_connecting()))
     with pytest.raises(ServerUnreachableError, match="ValueError: Could not connect"):
         server.builds()
 
