@@ -31,7 +31,7 @@ from app.retrieve import Query, Retrieval, Retriever
 from app.scope import Scope
 from app.spelling import Speller, note
 from ingest.build import open_build
-from ingest.store import IndexStore
+from ingest.store import open_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -69,7 +69,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self._llm = llm
-        self.store = IndexStore(settings)
+        self.store = open_store(settings)
         self._embedder = embedder
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()

@@ -8,7 +8,7 @@ from app.lexicon import Lexicon
 from app.retrieve import Query, Retriever, Vector
 from app.scope import Scope
 from ingest.build import OpenedBuild
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 from ingest.store import IndexInfo
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from app.lexicon import Lexicon
 from app.retrieve import Vector
 from docqa.errors import DocqaError
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 from ingest.units import UnitIndex
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")

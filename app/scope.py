@@ -14,7 +14,7 @@ import numpy as np
 
 from docqa.errors import DocqaError
 from ingest.models import Chunk
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 from ingest.units import UnitIndex
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -13,6 +11,7 @@ from pathlib import Path
 
 from corpus.manifest import Manifest, PageSource
 from docqa.errors import DocqaError
+from docqa.files import write_atomic
 from docqa.progress import Notice
 
 
@@ -40,19 +39,6 @@ def download(url: str, timeout: float = 20.0) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         data: bytes = response.read()
         return data
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    # A new temporary file (never an existing name, which could be a planted link), then a
-    # rename that replaces the page itself, not what a link there points to.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _from_folder(page: PageSource, source: Path) -> bytes:
@@ -101,7 +87,7 @@ def fetch(
                 f"({manifest.repository}@{manifest.commit[:10]}). To index other pages, "
                 "point ingest at them with `docqa ingest --corpus DIR`."
             )
-        _write_atomic(target, data)
+        write_atomic(target, data)
         report.fetched.append(page.id)
         if progress:
             progress(page.id)

@@ -31,7 +31,7 @@ from eval.pseudo import (
     indexed_pseudo,
     neighbour_pseudo,
 )
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 
 if TYPE_CHECKING:
     from app.engine import Engine

@@ -7,6 +7,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 _ESCAPE = re.compile(r"\\(.)")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -121,16 +123,13 @@ def refusal_scores(outcomes: Sequence[tuple[bool, bool]]) -> RefusalScores:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Return the q-th percentile with linear interpolation (numpy's default method)."""
+    """Return the q-th percentile with linear interpolation (numpy's default method); a
+    ValueError for no values or q outside [0, 100]."""
     if not values:
         raise ValueError("percentile of empty sequence")
     if not 0.0 <= q <= 100.0:
         raise ValueError(f"percentile q must be in [0, 100], got {q}")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    lower = math.floor(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
 def latency_summary(timings: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float]]:

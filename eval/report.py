@@ -50,7 +50,7 @@ def fmt(value: float | None, metric: str = "") -> str:
     return f"{value:.3f}"
 
 
-def cell(text: str, limit: int = MAX_QUESTION) -> str:
+def markdown_cell(text: str, limit: int = MAX_QUESTION) -> str:
     """Text safe inside a Markdown table cell, shortened to `limit` characters."""
     text = " ".join(text.split()).replace("|", "\\|")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -63,8 +63,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def side_by_side(systems: Mapping[str, Any], split: str = "all") -> str:
-    """One row per metric, one column per system, for one split."""
+def systems_table(systems: Mapping[str, Any], split: str = "all") -> str:
+    """A Markdown table of one split: one row per metric, one column per system."""
     names = [name for name in systems if split in systems[name]]
     if not names:
         return ""
@@ -75,7 +75,7 @@ def side_by_side(systems: Mapping[str, Any], split: str = "all") -> str:
     return f"{split}: {first['n']} questions\n\n" + table(header, rows)
 
 
-def sets_side_by_side(entry: Mapping[str, Any], sets: Sequence[str]) -> str:
+def sets_table(entry: Mapping[str, Any], sets: Sequence[str]) -> str:
     """One system's metrics on each question set, with the gap between the first two sets
     marked when it exceeds MAX_GAP (latency excluded)."""
     present = [s for s in sets if s in entry]
@@ -94,9 +94,9 @@ def sets_side_by_side(entry: Mapping[str, Any], sets: Sequence[str]) -> str:
 
 def console_tables(systems: Mapping[str, Any], sets: Sequence[str]) -> str:
     """What `docqa eval` prints: the systems side by side on each set, then docqa's sets."""
-    parts = [side_by_side(systems, name) for name in sets]
+    parts = [systems_table(systems, name) for name in sets]
     if len(sets) > 1 and "docqa" in systems:
-        parts.append("docqa on each question set\n\n" + sets_side_by_side(systems["docqa"], sets))
+        parts.append("docqa on each question set\n\n" + sets_table(systems["docqa"], sets))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -133,10 +133,10 @@ def _misses(records: Sequence[Record], keep: Callable[[Record], bool], detail: b
         [
             r.id,
             r.kind,
-            cell(r.question),
+            markdown_cell(r.question),
             ", ".join(r.expected_pages) or "–",
             ", ".join(r.retrieved_pages[:3]) or "–",
-            cell(", ".join(r.facts_missing), 60) or "–",
+            markdown_cell(", ".join(r.facts_missing), 60) or "–",
         ]
         for r in chosen
     ]
@@ -200,7 +200,7 @@ def render_report(
     """The whole report.md."""
     systems = summary["systems"]
     out = [f"# Evaluation run {summary['run_id']}", "", *header_lines(config, summary), ""]
-    out += ["## Systems side by side", "", side_by_side(systems, "all"), ""]
+    out += ["## Systems side by side", "", systems_table(systems, "all"), ""]
     out += [
         "Retrieval metrics and fact coverage are over answerable questions; citation "
         "precision and recall over answerable questions that were not refused; refusal "
@@ -209,9 +209,9 @@ def render_report(
     ]
     sets = question_sets(records)
     for name in sets:
-        out += [f"### Questions of `{name}`", "", side_by_side(systems, name), ""]
+        out += [f"### Questions of `{name}`", "", systems_table(systems, name), ""]
     if len(sets) > 1 and "docqa" in systems:
-        out += ["### docqa on each question set", "", sets_side_by_side(systems["docqa"], sets)]
+        out += ["### docqa on each question set", "", sets_table(systems["docqa"], sets)]
         out += ["", f"A gap over {MAX_GAP} is a defect to explain (docs/evaluation.md).", ""]
     out += ["## By question kind", "", PASSED, ""]
     out += [breakdown_table(systems, "by_kind", "passed", "kind"), ""]

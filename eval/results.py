@@ -4,7 +4,6 @@ for the app's Evaluation page, so its layout has one owner."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docqa.errors import PathError
+from docqa.files import write_atomic
 from eval.report import LABELS, fmt, render_report
 from eval.score import Record
 
@@ -70,9 +70,7 @@ def write_run(
 
 def point_latest(run_dir: Path) -> None:
     """Write `<out>/latest` naming the newest run folder (atomically: a UI reads it)."""
-    tmp = run_dir.parent / f".{LATEST}.{os.getpid()}"
-    tmp.write_text(run_dir.name + "\n", encoding="utf-8")
-    os.replace(tmp, run_dir.parent / LATEST)
+    write_atomic(run_dir.parent / LATEST, run_dir.name + "\n")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import orjson
 from ingest.buildinfo import IndexInfo
 from ingest.lexical import LexicalIndex, idf_table
 from ingest.models import Chunk
-from ingest.neighbours import Indexed, Neighbours, embed_headings, neighbour_headings
+from ingest.neighbour_headings import Indexed, Neighbours, embed_headings, neighbour_headings
 from ingest.sources import scan
 from ingest.units import UnitIndex, build_units
 
@@ -108,7 +108,7 @@ def open_build(settings: Settings, store: IndexStore, encode: Encode) -> OpenedB
     in memory, units and neighbour headings embedded and, beside a local build, saved."""
     build_id = store.require_current()
     store.check_present(build_id)
-    folder = store.lexical_dir(build_id)
+    folder = store.reading_dir(build_id)
     opener = functools.cache(lambda: store.open(build_id))
     try:
         saved = _saved_info(folder)
@@ -131,7 +131,7 @@ def open_build(settings: Settings, store: IndexStore, encode: Encode) -> OpenedB
 def _open_from_chroma(settings: Settings, store: IndexStore, encode: Encode) -> OpenedBuild:
     info, collection = store.open_current(settings.embedding_id)
     chunks = read_chunks(collection)
-    folder = store.lexical_dir(info.build_id)
+    folder = store.reading_dir(info.build_id)
     local = LexicalIndex.saved_in(folder)
     lexical = LexicalIndex.load(folder) if local else lexical_index(chunks)
     units = UnitIndex.load(folder)

@@ -13,7 +13,12 @@ def chroma_settings() -> Any:
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """True when an exception means the Chroma server could not be reached or went away."""
+    """True when an exception means the Chroma server could not be reached or went away.
+    Chroma's client reports some (making the client, for one) as a ValueError raised while
+    handling the real one: that counts, no other ValueError does."""
     import httpx
 
-    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
+    lost = httpx.TransportError | ConnectionError | TimeoutError
+    return isinstance(exc, lost) or (
+        isinstance(exc, ValueError) and isinstance(exc.__context__, lost)
+    )

@@ -19,7 +19,7 @@ from ingest.locking import IngestBusyError as IngestBusyError
 from ingest.locking import ingest_lock
 from ingest.markdown import parse
 from ingest.models import Chunk, IngestReport
-from ingest.neighbours import (
+from ingest.neighbour_headings import (
     Neighbours,
     check_folder,
     embed_headings,
@@ -28,7 +28,7 @@ from ingest.neighbours import (
 )
 from ingest.plan import Plan, corpus_checksum, plan
 from ingest.sources import PageFile, Scan, decode, scan
-from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, IndexStore
+from ingest.store import IndexDamagedError, IndexInfo, IndexMismatchError, open_store
 from ingest.transfer import copy_chunks
 from ingest.units import Known, UnitIndex, build_units, chunk_vectors
 
@@ -58,7 +58,7 @@ class Ingest:
     ) -> None:
         self.settings = settings
         self.corpus = corpus or settings.corpus_path
-        self.store = IndexStore(settings)
+        self.store = open_store(settings)
         self.chunker = Chunker(
             settings.chunk_size, settings.chunk_overlap, settings.max_block_chars
         )
@@ -182,7 +182,7 @@ class Ingest:
         units, more = build_units(stored, self._encode, progress=self.progress, known=known)
         new_units += more  # those of unchanged pages that the previous build lacked
         known.clear()  # every vector is in `units` now: let the table go before BM25 is made
-        folder = self.store.lexical_dir(build_id)
+        folder = self.store.reading_dir(build_id)
         write_extras(folder, info, stored, units)
         neighbours, new_headings = self._neighbours(stored, found)
         if neighbours is not None:
@@ -200,7 +200,7 @@ class Ingest:
         """The previous build's unit vectors by embedding text, to carry over unchanged."""
         if current is None:
             return {}
-        folder = self.store.lexical_dir(current.build_id)
+        folder = self.store.reading_dir(current.build_id)
         previous, chunks = UnitIndex.load(folder), saved_chunks(folder)
         if previous is None or chunks is None:
             return {}
@@ -239,7 +239,7 @@ class Ingest:
 
     def _kept(self, current: IndexInfo, old: Collection, page_ids: list[str]) -> list[Chunk]:
         """The chunks of unchanged pages, as the previous build saved them."""
-        saved = saved_chunks(self.store.lexical_dir(current.build_id))
+        saved = saved_chunks(self.store.reading_dir(current.build_id))
         pages = set(page_ids)
         return [c for c in saved or read_chunks(old) if c.page_id in pages]
 

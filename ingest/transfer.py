@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.build import lexical_index, read_chunks
 from ingest.locking import ingest_lock
-from ingest.store import IndexStateError, IndexStore, NoIndexError
+from ingest.store import IndexStateError, NoIndexError, open_store
 from ingest.units import UnitIndex
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def target_settings(settings: Settings, url: str) -> Settings:
 
 def migrate(settings: Settings, url: str) -> MigrateReport:
     """Copy the active build to the server at `url` and activate it there (no re-embedding)."""
-    source, target = IndexStore(settings), IndexStore(target_settings(settings, url))
-    if source.url == target.url:
+    source, target = open_store(settings), open_store(target_settings(settings, url))
+    if source.location == target.location:  # the same server (a folder is never a URL)
         raise IndexStateError(f"The index is already at {target.location}.")
     info = source.info()
     if info is None:
@@ -82,9 +82,9 @@ def migrate(settings: Settings, url: str) -> MigrateReport:
             new = target.create(build_id)
             with source.guard():
                 chunks = copy_chunks(source.open(build_id), new)
-            folder = target.lexical_dir(build_id)
+            folder = target.reading_dir(build_id)
             lexical_index(read_chunks(new)).save(folder)
-            units = UnitIndex.load(source.lexical_dir(build_id))
+            units = UnitIndex.load(source.reading_dir(build_id))
             if units is not None:  # else the first reader embeds them
                 units.save(folder)
             new.modify(metadata=info.to_metadata())

@@ -5,7 +5,6 @@ per sentence at query time."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from docqa.files import open_atomic, write_atomic
 from docqa.progress import Progress
 from ingest.models import Block, Chunk, Unit
 from ingest.sentences import split_sentences
@@ -110,13 +110,9 @@ class UnitIndex:
         """Write the units and their vectors into a build's folder (atomically)."""
         folder.mkdir(parents=True, exist_ok=True)
         records = [u.to_record() for u in self.units]
-        part = folder / f"{RECORDS}.part"
-        part.write_text(json.dumps({"version": UNITS_VERSION, "units": records}), "utf-8")
-        os.replace(part, folder / RECORDS)
-        part = folder / f"{VECTORS}.part"
-        with part.open("wb") as out:
+        write_atomic(folder / RECORDS, json.dumps({"version": UNITS_VERSION, "units": records}))
+        with open_atomic(folder / VECTORS) as out:
             np.save(out, np.ascontiguousarray(self.vectors, dtype=np.float32))
-        os.replace(part, folder / VECTORS)
 
     @classmethod
     def load(cls, folder: Path) -> UnitIndex | None:

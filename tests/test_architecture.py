@@ -20,19 +20,26 @@ SHELL_IMPORTS = {
     ("app/ui/evaluation.py", "eval.results"),
     ("app/evalrun.py", "eval.results"),
 }
-# What an index build is made of on disk (ingest/store.py, lexical.py, units.py,
-# neighbours.py, locking.py), and the ways to reach a build's folders.
+# What an index build is made of on disk (ingest/store*.py, build.py, lexical.py, units.py,
+# neighbour_headings.py, locking.py): its folders, as the string literals that name them, and files;
+# and the ways to reach a build's folders.
 BUILD_FILES = (
+    '"builds"',
+    '"reading"',
     "CURRENT.json",
     "chroma.sqlite3",
+    "chunks.jsonl",
+    "idf.json",
+    "info.json",
     "ids.json",
+    "units.npy",
     "units.npz",
     "units.json",
     "neighbours.npz",
     "headings.npz",
     "ingest.lock",
 )
-BUILD_PATHS = ("index_path", "build_dir(", "lexical_dir(")
+BUILD_PATHS = ("index_path", "build_dir(", "reading_dir(")
 # What eval/results.py writes in a run folder.
 RUN_FILES = ("config.json", "results.jsonl", "summary.json", "report.md")
 

@@ -9,7 +9,7 @@ from app.render.markdown import escape, plain
 from app.ui import widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings
-from ingest.store import IndexInfo, IndexStore
+from ingest.store import IndexInfo, open_store
 
 K_KEY, MODE_KEY, SCOPE_KEY = "k", "answer_mode", "scope"
 ALL_GUIDES = "All guides"
@@ -45,7 +45,7 @@ def _scope(settings: Settings) -> None:
 
 def _status(settings: Settings) -> IndexInfo | None:
     try:
-        info = IndexStore(settings).info()
+        info = open_store(settings).info()
     except DocqaError as exc:
         widgets.show_error(exc)
         return None
@@ -129,6 +129,6 @@ def render(settings: Settings) -> None:
 
 def _peek(settings: Settings) -> IndexInfo | None:
     try:
-        return IndexStore(settings).info()
+        return open_store(settings).info()
     except DocqaError:
         return None

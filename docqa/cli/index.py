@@ -55,9 +55,9 @@ def ingest(
 @click.pass_obj
 def status(settings: Settings, as_json: bool, quiet: bool) -> None:
     """Show what the index holds and what built it."""
-    from ingest.store import IndexStore
+    from ingest.store import open_store
 
-    info = IndexStore(settings).info()
+    info = open_store(settings).info()
     if info is None:
         raise click.ClickException("No index yet. Build it: docqa ingest")
     data = dataclasses.asdict(info)

@@ -47,8 +47,8 @@ def corpus_fetch(
     """Get the 16 pinned pages (download, or copy with --from), checking checksums; with
     --neighbours (or a neighbours source), the neighbouring guides too."""
     from corpus.fetch import fetch
+    from corpus.guides import fetch_neighbours
     from corpus.manifest import load_manifest
-    from corpus.neighbours import fetch_neighbours
 
     target = dest or settings.corpus_path
     say = None if quiet else (lambda page: click.echo(f"  got {page}", err=True))

@@ -75,18 +75,18 @@ def _ingest_round(run: BenchRun, embedder: Embedder) -> dict[str, Any]:
     chunks' answer units, from which the chunk vectors are made (neighbour headings come from
     the model's cache)."""
     from ingest.pipeline import run_ingest
-    from ingest.store import IndexStore
+    from ingest.store import open_store
     from ingest.units import UnitIndex, chunk_vectors, embed_texts
 
     start = time.perf_counter()
     report = run_ingest(run.settings, lambda: embedder, run.corpus, True, run.progress)
     seconds = time.perf_counter() - start
-    store = IndexStore(run.settings)
+    store = open_store(run.settings)
     info, collection = store.open_current()
     got = collection.get(include=["embeddings"])
     stored = list(got["embeddings"] if got["embeddings"] is not None else [])
     chunks = sorted(_stored_chunks(collection), key=lambda c: c.id)
-    units = UnitIndex.load(store.lexical_dir(info.build_id))
+    units = UnitIndex.load(store.reading_dir(info.build_id))
     unit_texts = sorted(set(embed_texts(units.units, {c.id: c for c in chunks}))) if units else []
     run.progress("bench: raw encode", 0, 1)
     encode = _raw_encode(run, embedder)

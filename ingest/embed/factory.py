@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from docqa.errors import DocqaError
 from ingest.embed.base import Embedder, model_dir
 
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 BACKENDS = ("onnx", "torch", "onnx-int8")
 
 
-class EmbedderError(ValueError):
+class EmbedderError(DocqaError):
     """The settings name an embedder that cannot be loaded."""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import warnings
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.files import atomic_path
 from ingest.embed.base import Embedder, Matrix, whole_words
 
 FP32_FILE = "model_fp32.onnx"
@@ -50,10 +50,9 @@ def export_fp32(model_dir: str, dest: Path) -> Path:
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
-    with tempfile.TemporaryDirectory(dir=dest) as tmp, warnings.catch_warnings():
+    with atomic_path(target) as made, warnings.catch_warnings():  # whole or not at all
         # Tracing warns about Python branches on shapes; those branches are fixed for BERT.
         warnings.simplefilter("ignore")
-        made = Path(tmp) / FP32_FILE
         torch.onnx.export(
             LastHidden(model),
             tuple(sample[name] for name in names),
@@ -65,7 +64,6 @@ def export_fp32(model_dir: str, dest: Path) -> Path:
             dynamo=False,
         )
         shutil.copy(Path(model_dir) / TOKENIZER_FILE, dest / TOKENIZER_FILE)
-        os.replace(made, target)  # whole or not at all
     return target
 
 
@@ -78,8 +76,7 @@ def export_int8(model_dir: str, dest: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     fp32 = export_fp32(model_dir, dest)
-    with tempfile.TemporaryDirectory(dir=dest) as tmp:
-        made = Path(tmp) / INT8_FILE
+    with atomic_path(target) as made:
         # Per-channel int8 weights of the matrix multiplications only: with the embedding
         # lookups and the rest quantised too, hit@1 fell by 0.03 on the evaluation.
         quantize_dynamic(
@@ -89,7 +86,6 @@ def export_int8(model_dir: str, dest: Path) -> Path:
             per_channel=True,
             op_types_to_quantize=["MatMul"],
         )
-        os.replace(made, target)
     return target
 
 

@@ -12,7 +12,7 @@ from app.indexing import (
     rebuild,
     report_summary,
 )
-from ingest.store import IndexInfo, IndexStore
+from ingest.store import IndexInfo, open_store
 from tests.support.embedders import FakeEmbedder
 
 
@@ -51,6 +51,6 @@ def test_rebuild_is_incremental(settings, fixture_pages: Path) -> None:  # type:
     source = info(str(fixture_pages))
     first = rebuild(settings, lambda: embedder, source, lambda s, d, t: steps.append(s))
     assert "embedding pages" in steps and report_summary(first).startswith("New index published")
-    again = rebuild(settings, lambda: embedder, IndexStore(settings).info(), lambda *a: None)
+    again = rebuild(settings, lambda: embedder, open_store(settings).info(), lambda *a: None)
     assert report_summary(again).startswith("Index is up to date")
     assert again.build_id == first.build_id

@@ -23,7 +23,7 @@ from app.refusal import (
     reasons,
 )
 from ingest.models import Unit
-from ingest.neighbours import Neighbours
+from ingest.neighbour_headings import Neighbours
 from ingest.units import UnitIndex
 
 MODEL = RefusalModel(

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import evalrun, feedback
 from app.engine import Engine
-from ingest.store import IndexStore
+from ingest.store import open_store
 from tests.support.embedders import FAKE
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "ui" / "main.py"
@@ -210,14 +210,14 @@ def test_rebuild_publishes_a_new_build_the_app_answers_from(  # type: ignore[no-
     shutil.copytree(security_corpus, pages)
     monkeypatch.setenv("DOCQA_CORPUS_DIR", str(pages))
     at = ask(start(), QUESTION)
-    before = IndexStore(app_settings).current_id()
+    before = open_store(app_settings).current_id()
     with (pages / "kms-in-comprehend.md").open("a", encoding="utf-8") as page:
         page.write("\n\n## Zebra rotation\n\nZebra keys rotate every quasar cycle.\n")
     at.sidebar.button[0].click().run()
     assert not at.exception and not at.error
     status = at.status[0]
     assert status.state == "complete" and "New index published" in status.label
-    assert IndexStore(app_settings).current_id() != before
+    assert open_store(app_settings).current_id() != before
     at = ask(at, "How often do zebra keys rotate in Amazon Comprehend?")
     assert "quasar cycle" in texts(assistant(at))
 

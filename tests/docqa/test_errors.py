@@ -22,6 +22,7 @@ from eval.feedback import FeedbackError
 from eval.questions import TUNE_QUESTIONS, QuestionsError
 from eval.run import new_run_dir
 from eval.thresholds import ThresholdsError
+from ingest.embed.factory import EmbedderError
 from ingest.locking import IngestBusyError
 from ingest.store import (
     IndexDamagedError,
@@ -51,6 +52,7 @@ USER_ERRORS = [
     BenchError,
     SettingsError,
     PathError,
+    EmbedderError,
 ]
 
 
@@ -115,6 +117,14 @@ def test_invalid_settings_are_one_clean_line(settings: Settings) -> None:
     assert "chroma_url" in result.stderr and "must look like http://" in result.stderr
     result = run(settings, "migrate", "--to", "ftp://example")
     assert "Chroma URL must look like" in result.stderr and result.exit_code == 1
+
+
+def test_an_embedder_that_cannot_be_loaded_is_one_clean_line(fake_index: Settings) -> None:
+    env = fake_env(fake_index.data_dir, fake_index.embed_model, "no_such_pkg.mod:Embedder")
+    result = CliRunner().invoke(cli, ["ask", "x"], env=env)
+    line = clean_error(result)
+    assert line.startswith("Error: Cannot load the embedder 'no_such_pkg.mod:Embedder' (")
+    assert "Traceback" not in result.stderr and "No module named 'no_such_pkg'" in line
 
 
 @pytest.mark.parametrize("bug", [ValueError, FileNotFoundError, RuntimeError])

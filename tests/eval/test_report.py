@@ -9,13 +9,13 @@ from typing import Any
 from eval.charts import write_charts
 from eval.questions import EvalQuestion
 from eval.report import (
-    cell,
     console_tables,
     fmt,
     header_lines,
+    markdown_cell,
     render_report,
-    sets_side_by_side,
-    side_by_side,
+    sets_table,
+    systems_table,
 )
 from eval.score import METRICS, Record, score, summarise
 from eval.systems import Reply
@@ -73,9 +73,9 @@ def summary_of(recs: list[Record], failures: Sequence[str] = ()) -> dict[str, An
     }
 
 
-def test_side_by_side_has_a_column_per_system_and_a_row_per_metric() -> None:
+def test_systems_table_has_a_column_per_system_and_a_row_per_metric() -> None:
     summary = summary_of(records())
-    text = side_by_side(summary["systems"], "all")
+    text = systems_table(summary["systems"], "all")
     lines = text.splitlines()
     assert lines[0] == "all: 3 questions"
     assert lines[2] == "| metric | docqa | bm25 |"
@@ -121,7 +121,7 @@ def test_formatting_helpers() -> None:
     assert fmt(None) == "–"
     assert fmt(0.12345) == "0.123"
     assert fmt(240.4, "latency_p95_ms") == "240 ms"
-    assert cell("a  |\nb" + "x" * 200, 10) == "a \\| bxxx…"
+    assert markdown_cell("a  |\nb" + "x" * 200, 10) == "a \\| bxxx…"
 
 
 def block(n: int = 20, **values: float | None) -> dict[str, float | int | None]:
@@ -140,7 +140,7 @@ def test_sets_side_by_side_marks_a_gap_over_five_points() -> None:
         "tune": block(30, hit_at_1=0.9, mrr_at_10=0.82, fact_coverage=0.7, latency_p50_ms=40.0),
         "test": block(20, hit_at_1=0.8, mrr_at_10=0.80, fact_coverage=0.8, latency_p50_ms=10.0),
     }
-    text = sets_side_by_side(entry, ["tune", "test"])
+    text = sets_table(entry, ["tune", "test"])
     assert text.splitlines()[0] == "| metric | tune | test | gap |"
     rows = rows_of(text)
     assert rows["questions (answerable)"] == ["30 (25)", "20 (15)"]
@@ -153,13 +153,13 @@ def test_sets_side_by_side_marks_a_gap_over_five_points() -> None:
 
 def test_a_gap_of_exactly_five_points_is_not_marked() -> None:
     entry = {"tune": block(hit_at_1=18 / 20), "test": block(hit_at_1=17 / 20)}
-    assert rows_of(sets_side_by_side(entry, ["tune", "test"]))["hit@1"][-1] == "+0.050"
+    assert rows_of(sets_table(entry, ["tune", "test"]))["hit@1"][-1] == "+0.050"
 
 
 def test_sets_side_by_side_without_a_pair_has_no_gap_column() -> None:
     entry = {"tune": block(hit_at_1=0.9)}
-    assert sets_side_by_side(entry, ["tune", "test"]).splitlines()[0] == "| metric | tune |"
-    assert sets_side_by_side(entry, ["test"]) == ""
+    assert sets_table(entry, ["tune", "test"]).splitlines()[0] == "| metric | tune |"
+    assert sets_table(entry, ["test"]) == ""
 
 
 def test_console_tables_show_each_set_then_docqa_on_each_set() -> None:

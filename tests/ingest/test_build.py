@@ -13,9 +13,9 @@ from corpus.discover import FolderNotFoundError
 from docqa.settings import Settings
 from ingest.build import OpenedBuild, open_build, saved_chunks
 from ingest.models import Chunk, IngestReport
-from ingest.neighbours import FILE, Neighbours
+from ingest.neighbour_headings import FILE, Neighbours
 from ingest.pipeline import run_ingest
-from ingest.store import IndexStore
+from ingest.store import open_store
 from ingest.units import RECORDS, VECTORS, UnitIndex, chunk_units, chunk_vectors, embed_texts
 from tests.support.embedders import FakeEmbedder
 
@@ -65,15 +65,15 @@ def chunks_in(folder: Path) -> dict[str, Chunk]:
 
 
 def build_folder(settings: Settings) -> Path:
-    store = IndexStore(settings)
+    store = open_store(settings)
     build_id = store.current_id()
     assert build_id is not None
-    return store.lexical_dir(build_id)
+    return store.reading_dir(build_id)
 
 
 def opened(settings: Settings) -> tuple[OpenedBuild, Recorder]:
     model = Recorder(settings.embed_model)
-    return open_build(settings, IndexStore(settings), model.encode), model
+    return open_build(settings, open_store(settings), model.encode), model
 
 
 def neighbour_folder(root: Path, *pages: tuple[str, str]) -> Path:
@@ -165,7 +165,7 @@ def test_neighbours_are_built_recorded_and_reused(
     assert saved is not None and set(saved.pages) == {"gadgets"}
     assert report.neighbour_headings == len(saved.headings) == 3
     assert report.embedded_headings == 3
-    info = IndexStore(with_near).info()
+    info = open_store(with_near).info()
     assert info is not None and info.neighbours == str(near)
     build, model = opened(with_near)
     assert build.neighbours is not None and build.neighbours.headings == saved.headings
@@ -199,7 +199,7 @@ def test_changing_the_neighbours_folder_builds_anew_without_reembedding_chunks(
     assert last.build_id != report.build_id and model.texts == []
     assert (last.embedded_chunks, last.neighbour_headings) == (0, 0)
     assert not (build_folder(without) / FILE).exists()
-    info = IndexStore(without).info()
+    info = open_store(without).info()
     assert info is not None and info.neighbours == ""
     assert opened(without)[0].neighbours is None
 

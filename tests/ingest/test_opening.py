@@ -12,7 +12,8 @@ from app.lexicon import Lexicon
 from docqa.settings import Settings
 from ingest.build import CHUNKS_FILE, INFO_FILE, open_build, read_chunks
 from ingest.pipeline import run_ingest
-from ingest.store import IndexMismatchError, IndexStore
+from ingest.store import OLD_READING, READING, IndexMismatchError, open_store
+from ingest.store_embedded import EmbeddedStore
 from tests.support.embedders import FakeEmbedder
 
 
@@ -21,11 +22,11 @@ def ingest(settings: Settings, pages: Path) -> None:
 
 
 def in_chroma(settings: Settings) -> tuple[object, list[object]]:
-    info, collection = IndexStore(settings).open_current()
+    info, collection = open_store(settings).open_current()
     return info, list(read_chunks(collection))
 
 
-class NoChroma(IndexStore):
+class NoChroma(EmbeddedStore):
     """A store whose Chroma cannot be opened: opening a build must not need it."""
 
     def open(self, build_id: str):  # type: ignore[no-untyped-def]
@@ -67,8 +68,8 @@ def test_damaged_or_missing_files_fall_back_to_chroma(
     settings: Settings, fixture_pages: Path, damage: str
 ) -> None:
     ingest(settings, fixture_pages)
-    store = IndexStore(settings)
-    folder = store.lexical_dir(store.require_current())
+    store = open_store(settings)
+    folder = store.reading_dir(store.require_current())
     if damage == "missing":
         (folder / INFO_FILE).unlink()
     else:
@@ -77,6 +78,30 @@ def test_damaged_or_missing_files_fall_back_to_chroma(
     build = open_build(settings, store, FakeEmbedder().encode)
     assert build.info == info and list(build.chunks.values()) == chunks
     assert build.collection.count() == len(chunks)
+
+
+def test_a_build_made_with_the_old_folder_name_opens_from_its_files(
+    settings: Settings, fixture_pages: Path, tmp_path: Path
+) -> None:
+    """Builds made before the folder was renamed keep `lexical/`: they open from it, without
+    Chroma, and the next ingest reuses what they saved and writes `reading/`."""
+    pages = tmp_path / "mine"
+    shutil.copytree(fixture_pages, pages)
+    ingest(settings, pages)
+    store = open_store(settings)
+    build_id = store.require_current()
+    new = store.reading_dir(build_id)
+    assert new.name == READING and (new / INFO_FILE).is_file()
+    new.rename(new.with_name(OLD_READING))
+    assert store.reading_dir(build_id) == new.with_name(OLD_READING)
+    info, chunks = in_chroma(settings)
+    build = open_build(settings, NoChroma(settings), FakeEmbedder().encode)
+    assert build.info == info and list(build.chunks.values()) == chunks
+    changed = sorted(pages.glob("*.md"))[0]
+    changed.write_text(changed.read_text() + "\n\nA sentence added later.\n")
+    report = run_ingest(settings, lambda: FakeEmbedder(settings.embed_model), pages)
+    assert report.embedded_units == 1, "the unchanged pages' units come from lexical/"
+    assert store.reading_dir(report.build_id).name == READING
 
 
 def test_the_saved_model_is_checked_without_chroma(settings: Settings, fixture_pages: Path) -> None:

@@ -15,7 +15,7 @@ from filelock import FileLock
 from docqa.settings import Settings
 from ingest.embed import load_embedder
 from ingest.pipeline import IngestBusyError, run_ingest
-from ingest.store import IndexMismatchError, IndexStore, IndexUnavailableError, NoIndexError
+from ingest.store import IndexMismatchError, IndexUnavailableError, NoIndexError, open_store
 from tests.support.embedders import SLOW, FakeEmbedder
 
 
@@ -24,7 +24,7 @@ def ingest(settings: Settings, corpus: Path, rebuild: bool = False):  # type: ig
 
 
 def indexed_pages(settings: Settings) -> dict[str, int]:
-    _, collection = IndexStore(settings).open_current()
+    _, collection = open_store(settings).open_current()
     metas = collection.get(include=["metadatas"])["metadatas"] or []
     counts: dict[str, int] = {}
     for meta in metas:
@@ -38,7 +38,7 @@ def test_first_ingest_indexes_all_pages(settings: Settings, corpus: Path) -> Non
     assert set(report.added) == ids and len(ids) == 16
     assert set(indexed_pages(settings)) == ids
     assert report.chunks == report.embedded_chunks == sum(indexed_pages(settings).values())
-    info = IndexStore(settings).info()
+    info = open_store(settings).info()
     assert info is not None and info.model == settings.embed_model
     assert info.chunker.startswith("v") and len(info.corpus_checksum) == 64
 
@@ -93,7 +93,7 @@ def test_rebuild_starts_from_scratch_and_drops_old_builds(settings: Settings, co
     second = ingest(settings, corpus, rebuild=True)
     third = ingest(settings, corpus, rebuild=True)
     assert second.embedded_chunks == first.chunks and third.build_id != second.build_id
-    store = IndexStore(settings)
+    store = open_store(settings)
     assert store.current_id() == third.build_id
     assert store.builds() == [second.build_id, third.build_id]
 
@@ -115,7 +115,7 @@ def test_other_model_is_refused(settings: Settings, corpus: Path) -> None:
     ingest(settings, corpus)
     other = settings.with_overrides(embed_model="fake-other-384")
     with pytest.raises(IndexMismatchError, match="--rebuild"):
-        IndexStore(other).open_current()
+        open_store(other).open_current()
     with pytest.raises(IndexMismatchError):
         ingest(other, corpus)
     assert ingest(other, corpus, rebuild=True).embedded_chunks > 0
@@ -123,11 +123,11 @@ def test_other_model_is_refused(settings: Settings, corpus: Path) -> None:
 
 def test_no_index_and_damaged_index(settings: Settings, corpus: Path) -> None:
     with pytest.raises(NoIndexError, match="docqa ingest"):
-        IndexStore(settings).open_current()
+        open_store(settings).open_current()
     report = ingest(settings, corpus)
-    shutil.rmtree(IndexStore(settings).build_dir(report.build_id))
+    shutil.rmtree(open_store(settings).build_dir(report.build_id))
     with pytest.raises(IndexUnavailableError, match="--rebuild"):
-        IndexStore(settings).open_current()
+        open_store(settings).open_current()
     assert ingest(settings, corpus, rebuild=True).chunks == report.chunks
 
 
@@ -153,7 +153,7 @@ def test_bad_inputs_are_reported_and_the_rest_indexed(
     assert any(w.startswith("no-heading: no heading") for w in report.warnings)
     pages = indexed_pages(settings)
     assert {"latin1", "no-heading", "widget-encryption"} <= set(pages)
-    _, collection = IndexStore(settings).open_current()
+    _, collection = open_store(settings).open_current()
     got = collection.get(where={"page_id": "latin1"}, include=["documents"])
     assert "Café crème." in (got["documents"] or [""])[0]
     bigger = settings.with_overrides(max_page_bytes=10_000_000)
@@ -174,7 +174,7 @@ def test_kill_9_during_ingest_loses_nothing(settings: Settings, corpus: Path, wa
     for page in corpus.glob("*.md"):
         page.write_text(page.read_text() + "\n\nEdited.\n")
     proc = _cli(slow, "ingest", "--corpus", str(corpus), "--quiet", model=slow.embed_model)
-    store = IndexStore(slow)
+    store = open_store(slow)
     try:
         # The state, not a guess of its timing: a new build has begun (its chunks then take
         # seconds to embed); the ingest is frozen there, so nothing below races it.

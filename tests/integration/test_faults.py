@@ -20,7 +20,7 @@ from app.engine import Engine
 from docqa.cli import cli
 from docqa.settings import Settings, settings_env
 from ingest.pipeline import run_ingest
-from ingest.store import IndexStore, IndexUnavailableError
+from ingest.store import IndexStore, IndexUnavailableError, open_store
 from tests.support.embedders import SLOW, FakeEmbedder
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "ui" / "main.py"
@@ -56,7 +56,7 @@ def ingest(settings: Settings, corpus: Path, rebuild: bool = False):  # type: ig
 
 
 def chunks_per_page(settings: Settings) -> dict[str, int]:
-    _, collection = IndexStore(settings).open_current()
+    _, collection = open_store(settings).open_current()
     counts: dict[str, int] = {}
     for meta in collection.get(include=["metadatas"])["metadatas"] or []:
         counts[str(meta["page_id"])] = counts.get(str(meta["page_id"]), 0) + 1
@@ -113,7 +113,7 @@ def test_server_killed_mid_ingest_then_restarted_loses_nothing(
     for page in corpus.glob("*.md"):
         page.write_text(page.read_text() + "\n\nEdited by the test.\n")
     proc = spawn(slow, "ingest", "--corpus", str(corpus), "--quiet")
-    store = IndexStore(slow)
+    store = open_store(slow)
     try:
         frozen_mid_build(proc, store, wait_for)
         own_server.kill()
@@ -169,7 +169,7 @@ DAMAGE = ["deleted build folder", "garbage database", "garbage pointer", "pointe
 def test_damaged_embedded_index_says_rebuild_and_rebuild_fixes_it(
     fake_index: Settings, security_corpus: Path, tmp_path: Path, damage: str
 ) -> None:
-    store = IndexStore(fake_index)
+    store = open_store(fake_index)
     build = store.build_dir(str(store.current_id()))
     if damage == "deleted build folder":
         shutil.rmtree(build)
@@ -205,7 +205,7 @@ def test_app_answers_throughout_while_ingest_runs(
     if mode == "server":
         settings = settings.with_overrides(chroma_url=chroma_server.url, collection="busy")
     first = ingest(settings, corpus)
-    store = IndexStore(settings)
+    store = open_store(settings)
     engine = Engine(settings)
     answered: list[str] = []  # the build each answer was read from
     errors: list[str] = []
@@ -263,7 +263,7 @@ def test_damaged_server_pointer_says_rebuild_and_rebuild_fixes_it(
     server_settings: Settings, security_corpus: Path
 ) -> None:
     first = ingest(server_settings, security_corpus)
-    store = IndexStore(server_settings)
+    store = open_store(server_settings)
     pointer = store.client("").get_collection(f"{server_settings.collection}-current")
     pointer.modify(metadata={"build": "../../../etc"})
     for args in (["ask", QUESTION], ["status"], ["ingest", "--corpus", str(security_corpus)]):

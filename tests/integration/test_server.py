@@ -14,7 +14,7 @@ from app.engine import Engine
 from docqa.cli import cli
 from docqa.settings import Settings, settings_env
 from ingest.pipeline import run_ingest
-from ingest.store import IndexStore
+from ingest.store import open_store
 from tests.support.embedders import FakeEmbedder
 
 QUESTIONS = [
@@ -43,7 +43,7 @@ def answers(engine: Engine) -> list[tuple[str, bool, list[str]]]:
 
 
 def server_names(settings: Settings) -> list[str]:
-    store = IndexStore(settings)
+    store = open_store(settings)
     return sorted(
         c.name
         for c in store.client("").list_collections()
@@ -64,7 +64,7 @@ def test_ingest_status_and_ask_through_the_server(
     assert server_names(server_settings) == [f"{name}-{report['build_id']}", f"{name}-current"]
     local = server_settings.index_path
     assert not (local / "builds").exists() and not (local / "CURRENT.json").exists()
-    assert (local / "lexical" / report["build_id"] / "ids.json").is_file()
+    assert (local / "reading" / report["build_id"] / "ids.json").is_file()
     asked = docqa(server_settings, "ask", "--json", QUESTIONS[1])
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.stdout)["question"] == QUESTIONS[1]
@@ -79,7 +79,7 @@ def test_incremental_reingest_and_rebuild(server_settings: Settings, corpus: Pat
     second = ingest(server_settings, corpus)
     assert second.changed == ["kms-in-comprehend"] and len(second.unchanged) == 15
     assert 0 < second.embedded_chunks < first.chunks
-    store = IndexStore(server_settings)
+    store = open_store(server_settings)
     assert store.builds() == [first.build_id, second.build_id]
     (corpus / "comp-security.md").unlink()
     third = ingest(server_settings, corpus)
@@ -92,8 +92,8 @@ def test_incremental_reingest_and_rebuild(server_settings: Settings, corpus: Pat
     assert store.builds() == [third.build_id, fourth.build_id]
     assert store.current_id() == fourth.build_id
     assert engine.load().info.build_id == fourth.build_id, "the engine follows the new build"
-    lexical = sorted(p.name for p in (server_settings.index_path / "lexical").iterdir())
-    assert lexical == [third.build_id, fourth.build_id]
+    reading = sorted(p.name for p in (server_settings.index_path / "reading").iterdir())
+    assert reading == [third.build_id, fourth.build_id]
     assert ingest(server_settings, corpus).build_id == fourth.build_id, "no change, no build"
 
 
@@ -103,7 +103,7 @@ def test_missing_local_bm25_is_rebuilt_from_the_collection(
     ingest(server_settings, security_corpus)
     expected = answers(Engine(server_settings))
     elsewhere = server_settings.with_overrides(data_dir=tmp_path / "other-machine")
-    assert IndexStore(elsewhere).current_id() == IndexStore(server_settings).current_id()
+    assert open_store(elsewhere).current_id() == open_store(server_settings).current_id()
     assert answers(Engine(elsewhere)) == expected
     assert not elsewhere.index_path.exists(), "reading never writes locally"
 
@@ -131,9 +131,9 @@ def test_migrate_copies_the_embedded_index_without_re_embedding(
         "chunks": report.chunks,
         "copied": True,
     }
-    _, old = IndexStore(local).open_current()
-    info, new = IndexStore(server_settings).open_current()
-    assert info.build_id == report.build_id and info.files == IndexStore(local).info().files  # type: ignore[union-attr]
+    _, old = open_store(local).open_current()
+    info, new = open_store(server_settings).open_current()
+    assert info.build_id == report.build_id and info.files == open_store(local).info().files  # type: ignore[union-attr]
     a = old.get(include=["embeddings", "documents", "metadatas"])
     b = new.get(ids=a["ids"], include=["embeddings", "documents", "metadatas"])
     assert b["ids"] == a["ids"] and b["documents"] == a["documents"]

@@ -105,9 +105,9 @@ def test_numbers_are_consistent(bench: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_chunks_equal_the_index_chunk_count(bench: dict[str, Any], fake_index) -> None:  # type: ignore[no-untyped-def]
-    from ingest.store import IndexStore
+    from ingest.store import open_store
 
-    info = IndexStore(fake_index).info()
+    info = open_store(fake_index).info()
     assert info is not None and bench["ingest"]["chunks"] == info.chunks
 
 

@@ -1,6 +1,7 @@
-"""Neighbouring pages: documentation that is not indexed but sits next to it (the rest of a
-guide, related guides). docqa never answers from them; their section headings, embedded at
-ingest, let it recognise a question that one of them answers instead of the indexed pages.
+"""The neighbouring pages' section headings, embedded at ingest. Neighbouring pages are
+documentation that is not indexed but sits next to it (the rest of a guide, related guides):
+docqa never answers from them, but their headings let it recognise a question that one of
+them answers instead of the indexed pages (corpus/guides.py obtains the pages).
 
 A heading's vector depends only on the model, so every heading embedded on a machine is kept
 in a per-model cache: a rebuild embeds only headings new to the machine. Each page's headings
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from corpus.discover import FolderNotFoundError
+from docqa.files import open_atomic, write_atomic
 from docqa.progress import Progress
 from ingest.markdown import parse
 from ingest.models import HEADING_JOIN
@@ -42,11 +43,9 @@ class Neighbours:
     def save(self, folder: Path) -> None:
         """Write beside a build (atomically)."""
         folder.mkdir(parents=True, exist_ok=True)
-        part = folder / f"{FILE}.part"
         names = json.dumps({"pages": self.pages, "headings": self.headings})
-        with part.open("wb") as out:
+        with open_atomic(folder / FILE) as out:
             np.savez(out, names=np.array([names]), vectors=self.vectors)
-        os.replace(part, folder / FILE)
 
     @classmethod
     def load(cls, folder: Path) -> Neighbours | None:
@@ -134,9 +133,7 @@ def _load_headings(folder: Path | None) -> dict[str, list[str]]:
 
 def _save_headings(folder: Path, table: dict[str, list[str]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f"{PAGE_HEADINGS}.part"
-    part.write_bytes(orjson.dumps(table))
-    os.replace(part, folder / PAGE_HEADINGS)
+    write_atomic(folder / PAGE_HEADINGS, orjson.dumps(table))
 
 
 def embed_headings(
@@ -171,9 +168,7 @@ def _load_cache(folder: Path) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]
 def _save_cache(folder: Path, table: dict[str, np.ndarray[Any, np.dtype[np.float32]]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     texts = sorted(table)
-    part = folder / f"{CACHE}.part"
-    with part.open("wb") as out:
+    with open_atomic(folder / CACHE) as out:
         np.savez(
             out, texts=np.array([json.dumps(texts)]), vectors=np.vstack([table[t] for t in texts])
         )
-    os.replace(part, folder / CACHE)

@@ -1,4 +1,5 @@
-"""Neighbouring pages: which headings are kept, the per-model heading cache, and storage."""
+"""Neighbour headings: which headings of the neighbouring pages are kept, the per-model heading
+cache, and storage."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.neighbours import (
+from ingest.neighbour_headings import (
     CACHE,
     PAGE_HEADINGS,
     Indexed,

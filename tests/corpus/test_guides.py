@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus.fetch import CorpusError
-from corpus.neighbours import Guide, fetch_guide, fetch_neighbours, load_guides, pages_checksum
+from corpus.guides import Guide, fetch_guide, fetch_neighbours, load_guides, pages_checksum
 
 
 def test_the_manifest_pins_five_guides() -> None:

@@ -1,5 +1,6 @@
-"""Obtain the neighbouring pages: five whole guides, pinned, copied from a folder or
-downloaded as the source repositories' archives at their commits."""
+"""Obtain the neighbouring guides: five whole guides, pinned, copied from a folder or
+downloaded as the source repositories' archives at their commits (their headings are
+embedded by ingest/neighbour_headings.py)."""
 
 from __future__ import annotations
 
