@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.models import AnswerBlock, AnswerBlockKind, Citation, Hit, Passage, Quote
+from app.models import AnswerBlock, AnswerBlockKind, Citation, Hit, Passage, Quote, Role
 from app.reader import Candidate
 from ingest.models import Block
 
@@ -43,9 +43,9 @@ def _block_of(unit: Candidate) -> Block | None:
 
 
 def _joins(before: AnswerBlock, kind: AnswerBlockKind, unit: Candidate, last: Candidate) -> bool:
-    """Whether a unit continues the block before it: a sentence the paragraph, an item the
-    list (the first item of a list opens one of its own), a row the table of the same
-    section (a table split into chunks is one table; a header row opens one of its own)."""
+    """Whether a unit continues the block before it, from the same section: a sentence the
+    paragraph, an item the list (the first item of a list opens one of its own), a row the
+    table (a table split into chunks is one table; a header row opens one of its own)."""
     if before.kind != kind or kind in ("label", "code"):
         return False
     same = (last.passage.page_id, last.passage.anchor) == (
@@ -56,28 +56,33 @@ def _joins(before: AnswerBlock, kind: AnswerBlockKind, unit: Candidate, last: Ca
         return unit.kind == "row" and same
     if kind == "list":
         return same and unit.block is not None and not unit.block.first
-    return True
+    return same
 
 
-def cite(units: Sequence[Candidate]) -> tuple[tuple[AnswerBlock, ...], tuple[Citation, ...]]:
-    """The answer's blocks, each unit citing its section's source, and one numbered source
-    per cited section holding every chunk of it the answer quotes (so each quote can be
-    found in the passage shown under its number)."""
+def cite(
+    groups: Sequence[tuple[Role, Sequence[Candidate]]],
+) -> tuple[tuple[AnswerBlock, ...], tuple[Citation, ...]]:
+    """The answer's blocks, group by group (the lead, then each supporting page), each unit
+    citing its section's source; and one numbered source per cited section holding every
+    chunk of it the answer quotes (so each quote can be found in the passage shown under
+    its number)."""
     numbers: dict[tuple[str, str], int] = {}
     quoted: dict[int, dict[str, Passage]] = {}
     titled: set[int] = set()
     blocks: list[AnswerBlock] = []
-    for i, unit in enumerate(units):
-        p = unit.passage
-        n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
-        quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
-        if unit.kind == "heading":
-            titled.add(n)
-        kind = _BLOCK[unit.kind]
-        if blocks and _joins(blocks[-1], kind, unit, units[i - 1]):
-            blocks[-1] = AnswerBlock(kind, (*blocks[-1].quotes, quote(unit, n)))
-        else:
-            blocks.append(AnswerBlock(kind, (quote(unit, n),)))
+    for role, units in groups:
+        opened = len(blocks)  # a group's blocks never join the group's before it
+        for i, unit in enumerate(units):
+            p = unit.passage
+            n = numbers.setdefault((p.page_id, p.anchor), len(numbers) + 1)
+            quoted.setdefault(n, {}).setdefault(p.chunk_id, p)
+            if unit.kind == "heading":
+                titled.add(n)
+            kind = _BLOCK[unit.kind]
+            if len(blocks) > opened and _joins(blocks[-1], kind, unit, units[i - 1]):
+                blocks[-1] = AnswerBlock(kind, (*blocks[-1].quotes, quote(unit, n)), role)
+            else:
+                blocks.append(AnswerBlock(kind, (quote(unit, n),), role))
     citations = []
     for n, chunks in quoted.items():
         first = next(iter(chunks.values()))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.lexicon import Lexicon
+from app.lexicon import Lexicon, stems
 from app.models import Passage
 from app.retrieve import Vector
 from docqa.sections import ReaderSettings
@@ -43,6 +43,7 @@ class Candidate:
     sim: float
     coverage: float
     score: float
+    passage_rank: int = 0  # the passage's place among its page's retrieved passages
 
     @property
     def text(self) -> str:
@@ -64,6 +65,11 @@ class Candidate:
 def is_navigation(text: str) -> bool:
     """True for a sentence that points elsewhere instead of answering."""
     return bool(_NAVIGATION.match(text.strip("*_ ")))
+
+
+def leans_on_before(c: Candidate) -> bool:
+    """A sentence that opens with a word pointing back ("These include ...")."""
+    return c.kind == "sentence" and bool(_ANAPHOR.match(c.text))
 
 
 def is_label(text: str, kind: str) -> bool:
@@ -89,7 +95,9 @@ class Reading:
         self.words, self.lexicon, self.config = words, lexicon, config
         self.weighed = lexicon.weighed(words)  # the words' stems and weights, once
 
-    def candidate(self, row: int, rank: int, passage: Passage | None = None) -> Candidate:
+    def candidate(
+        self, row: int, rank: int, passage: Passage | None = None, passage_rank: int = 0
+    ) -> Candidate:
         """A unit scored: cosine plus weighted word coverage, discounted by page rank, for
         navigation sentences and for labels."""
         cfg, unit = self.config, self.units.units[row]
@@ -100,7 +108,23 @@ class Reading:
         elif is_label(unit.text, unit.kind):
             score *= cfg.label_factor
         passage = passage or Passage(self.chunks[unit.chunk_id])
-        return Candidate(row, unit, passage, rank, float(self.sims[row]), cover, score)
+        sim = float(self.sims[row])
+        return Candidate(row, unit, passage, rank, sim, cover, score, passage_rank)
+
+    def new_words(self, text: str) -> float:
+        """The share of a unit's words (by rarity) that the question does not hold: what it
+        adds, where an answer stands."""
+        asked = {stem for stem, _ in self.weighed.pairs}
+        words = stems(text)
+        total = sum(self.lexicon.idf.get(w, self.lexicon.top) for w in words) or 1.0
+        return sum(self.lexicon.idf.get(w, self.lexicon.top) for w in words - asked) / total
+
+    def after_title(self, c: Candidate) -> bool:
+        """Whether a unit opens the paragraph right under a title line."""
+        before = c.unit.position - 1
+        if c.unit.part != 0 or before < 1:
+            return False
+        return self.units.units[c.row - 1].kind == "title"
 
     def step(self, row: int, direction: int) -> int | None:
         """The next (or previous) unit of the same page in reading order, past headings."""

@@ -24,7 +24,7 @@ from app.loaded import Asked, Loaded
 from app.models import Answer, Citation, Hit
 from app.queries import Questions
 from app.question import Conversation, clean_question, conversation, is_short
-from app.reader import Reading, candidates, select
+from app.reader import Reading, candidates, compose
 from app.refusal import Calibration, reasons
 from app.render.plain import answer_text
 from app.retrieve import Query, Retrieval, Retriever
@@ -214,7 +214,7 @@ class Engine:
             build.units, build.chunks, asked.sims, words_of(asked.query.lexical),
             asked.loaded.lexicon, self.settings.reader,
         )  # fmt: skip
-        chosen = select(candidates(hits, reading, asked.loaded.rows), reading)
+        chosen = compose(candidates(hits, reading, asked.loaded.rows), reading)
         evidence = self.judge.evidence(asked)
         model = self.judge.model(asked.loaded, asked.scope)
         signals = {
@@ -233,6 +233,6 @@ class Engine:
                 question, (), True, related=related(hits), hits=hits, signals=signals,
                 reasons=tuple(why),
             )  # fmt: skip
-        blocks, citations = cite(chosen)
+        blocks, citations = cite(chosen.groups())
         ranked = cited_first(hits, [c.page for c in citations])
         return Answer(question, blocks, False, citations=citations, hits=ranked, signals=signals)

@@ -94,6 +94,7 @@ class Citation:
 
 QuoteKind = Literal["heading", "sentence", "title", "item", "header", "row", "code"]
 AnswerBlockKind = Literal["prose", "label", "list", "table", "code"]
+Role = Literal["lead", "support"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class AnswerBlock:
 
     kind: AnswerBlockKind
     quotes: tuple[Quote, ...]
+    role: Role = "lead"  # the lead is read first; supporting blocks follow it
 
     @property
     def citations(self) -> tuple[int, ...]:

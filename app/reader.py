@@ -5,12 +5,13 @@ with what it needs to be read right (app/context.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from app.context import Candidate, Reading
-from app.models import Hit
+from app.models import Hit, Role
 
-__all__ = ["Candidate", "Reading", "candidates", "lead", "order", "select"]
+__all__ = ["Candidate", "Composition", "Reading", "candidates", "compose", "lead"]
 
 
 def candidates(
@@ -19,27 +20,62 @@ def candidates(
     """Every unit of the top pages' passages, scored."""
     out: list[Candidate] = []
     for rank, hit in enumerate(hits[: reading.config.pages]):
-        for passage in hit.passages:
+        for place, passage in enumerate(hit.passages):
             for row in rows.get(passage.chunk_id, ()):
                 if reading.units.units[row].kind != "heading":
-                    out.append(reading.candidate(row, rank, passage))
+                    out.append(reading.candidate(row, rank, passage, place))
     return out
 
 
-def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
-    """The answer's units: the best sentence or item first, then the units close to it that
-    add something (another page only when it holds a share of the question's words the others
-    lack; a code block as well as it matches, after its intro), each with what it needs to be
-    read right; within the length budget."""
-    cfg, lexicon, words = reading.config, reading.lexicon, reading.words
+@dataclass(frozen=True)
+class Composition:
+    """The answer's units: the lead (what a user reads first: the best unit and at most two
+    more of its passage, in page order, with what they need to be read right), then the
+    supporting units, grouped by page, each group in page order."""
+
+    lead: tuple[Candidate, ...]
+    support: tuple[tuple[Candidate, ...], ...] = ()
+
+    @property
+    def units(self) -> tuple[Candidate, ...]:
+        """Every unit, in the order the answer shows them."""
+        return (*self.lead, *(c for group in self.support for c in group))
+
+    def groups(self) -> list[tuple[Role, Sequence[Candidate]]]:
+        """The lead, then each page's supporting units, each with its part of the answer."""
+        return [("lead", self.lead), *(("support", group) for group in self.support)]
+
+
+def compose(pool: Sequence[Candidate], reading: Reading) -> Composition | None:
+    """The lead, then the units close to it that add something (another page only when it
+    holds a share of the question's words the others lack), each with what it needs, within
+    the length budget; None when nothing scores."""
+    cfg = reading.config
     ranked = sorted(pool, key=lambda c: -c.score)
-    best = lead(ranked, reading)
+    best = lead(ranked)
     if best is None or best.score <= 0:
-        return []
-    ranked.remove(best)
-    chosen: list[Candidate] = _fresh(reading.expand(best), [])
-    start = chosen[0]
+        return None
+    first = _fresh(_fit(reading.expand(best), best, cfg.lead_chars), [])
+    for c in ranked:  # more of the best passage, while the lead stays short
+        if c.score < cfg.lead_ratio * best.score or _main(first) >= cfg.lead_units:
+            break
+        if c.passage.chunk_id != best.passage.chunk_id or c.kind == "code":
+            continue
+        group = _fresh(reading.expand(c), first)
+        if group and _size([*first, *group]) <= cfg.lead_chars:
+            first.extend(group)
+    first.sort(key=lambda c: c.row)
+    return Composition(tuple(first), _support(ranked, first, best, reading))
+
+
+def _support(
+    ranked: Sequence[Candidate], first: list[Candidate], best: Candidate, reading: Reading
+) -> tuple[tuple[Candidate, ...], ...]:
+    """The supporting units, grouped by page (best page first), in page order."""
+    cfg, lexicon, words = reading.config, reading.lexicon, reading.words
+    chosen = list(first)
     covered = lexicon.covered(words, " ".join(c.text for c in chosen))
+    pages: dict[str, list[Candidate]] = {}
     for c in ranked:
         if c.score < cfg.keep_ratio * best.score:
             break
@@ -50,32 +86,41 @@ def select(pool: Sequence[Candidate], reading: Reading) -> list[Candidate]:
         if other_page and lexicon.share(new_words, words) < cfg.other_page_words:
             continue
         group = _fresh(reading.expand(c), chosen)
-        size = sum(len(x.text) for x in [*chosen, *group] if x.kind != "code")
-        if size > cfg.max_chars:  # the lead and what it needs always go in; then the budget
+        if not group or _size([*chosen, *group]) > cfg.max_chars:
             continue
         chosen.extend(group)
+        pages.setdefault(c.passage.page_id, []).extend(group)
         covered |= new_words
-    return order(chosen, start)
+    return tuple(tuple(sorted(group, key=lambda c: c.row)) for group in pages.values())
 
 
-def lead(ranked: Sequence[Candidate], reading: Reading) -> Candidate | None:
-    """The unit that leads the answer: the best sentence or item, where a sentence that leans
-    on the one before it ("For example, ...") competes as the pair it is quoted as (the mean
-    of the two scores): the pair is what the reader reads first."""
-    best: Candidate | None = None
-    best_score = float("-inf")
-    for c in ranked:  # best first: a pair never scores above its own unit
-        if c.score <= best_score:
-            break
-        if c.kind == "code":
-            continue
-        before = reading.lean_back(c) if c.kind == "sentence" else []
-        score = c.score
-        if before and before[0].kind == "sentence":
-            score = (c.score + before[0].score) / 2
-        if score > best_score:
-            best, best_score = c, score
-    return best
+def _fit(group: list[Candidate], unit: Candidate, chars: int) -> list[Candidate]:
+    """A unit with what it needs, cut to `chars` when it brings many lines (a list's items,
+    a table's rows): the unit and the lines before it stay, then the best lines that fit."""
+    if _size(group) <= chars:
+        return group
+    must = [c for c in group if c.row <= unit.row and c.kind not in ("item", "row")] + [unit]
+    rest = sorted((c for c in group if c not in must), key=lambda c: -c.score)
+    for c in rest:
+        if _size([*must, c]) <= chars:
+            must.append(c)
+    return sorted(must, key=lambda c: c.row)
+
+
+def _size(units: Sequence[Candidate]) -> int:
+    """The characters a run of units takes, code blocks aside."""
+    return sum(len(c.text) + 1 for c in units if c.kind != "code")
+
+
+def _main(units: Sequence[Candidate]) -> int:
+    """The units a run holds, the lines brought to read them aside (titles, headings)."""
+    return sum(1 for c in units if c.kind not in ("heading", "title", "code"))
+
+
+def lead(ranked: Sequence[Candidate]) -> Candidate | None:
+    """The unit that leads the answer: the best one that is not a code block (a block is
+    shown after the line that opens it, never first)."""
+    return next((c for c in ranked if c.kind != "code"), None)
 
 
 def _fresh(group: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -87,21 +132,6 @@ def _fresh(group: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Cand
             out.append(c)
             seen |= {c.row, c.text}
     return out
-
-
-def order(chosen: Sequence[Candidate], lead: Candidate) -> list[Candidate]:
-    """The lead's section first, from the lead on and then what came before it; then the
-    other sections, best first; reading order inside a section."""
-    if not chosen:
-        return []
-    groups: dict[tuple[str, str], list[Candidate]] = {}
-    for c in chosen:
-        groups.setdefault((c.passage.page_id, c.passage.anchor), []).append(c)
-    first = sorted(groups.pop((lead.passage.page_id, lead.passage.anchor)), key=lambda c: c.row)
-    head = [c for c in first if c.row >= lead.row]
-    tail = [c for c in first if c.row < lead.row]
-    rest = sorted(groups.values(), key=lambda g: -max(c.score for c in g))
-    return head + tail + [c for g in rest for c in sorted(g, key=lambda c: c.row)]
 
 
 def _similar(a: str, b: str) -> bool:

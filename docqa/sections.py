@@ -44,7 +44,12 @@ class ReaderSettings(Section):
     label_factor: float = Field(default=0.5, ge=0, le=1)  # a short line with no end mark
     keep_ratio: float = Field(default=0.6, ge=0, le=1)  # units this close to the best join it
     other_page_words: float = Field(default=0.25, ge=0, le=1)  # another page must add these
-    max_chars: int = Field(default=1200, ge=100)  # the answer's length budget (code aside)
+    # The lead: what a user reads first, at most this long (code aside) and this many units
+    # of the best passage, each scoring at least lead_ratio of the best.
+    lead_chars: int = Field(default=300, ge=50)
+    lead_units: int = Field(default=3, ge=1)
+    lead_ratio: float = Field(default=0.6, ge=0, le=1)
+    max_chars: int = Field(default=650, ge=100)  # the whole answer's budget (code aside)
     max_items: int = Field(default=15, ge=1)  # list items or rows brought by their intro
     max_list: int = Field(default=200, ge=1)  # list items read past an opening line
     pages: int = Field(default=3, ge=1)  # pages whose passages are read

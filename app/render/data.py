@@ -31,7 +31,12 @@ def answer_data(answer: Answer) -> dict[str, Any]:
         "missing": list(answer.missing),
         "reasons": list(answer.reasons),
         "blocks": [
-            {"kind": b.kind, "text": block_text(b, markers=False), "citations": list(b.citations)}
+            {
+                "kind": b.kind,
+                "role": b.role,
+                "text": block_text(b, close=False),
+                "citations": list(b.citations),
+            }
             for b in answer.blocks
         ],
         "citations": [citation_data(c) for c in answer.citations],

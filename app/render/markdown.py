@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from app.markers import marker
-from app.models import Answer, AnswerBlock, Citation, Quote
+from app.models import Answer, AnswerBlock, Citation
+from app.render.plain import closes, gap_line
 from ingest.models import Block, separator
 
 # Every ASCII character Markdown, GFM or Streamlit (`:red[..]`, `$math$`) gives a meaning to.
@@ -69,28 +70,23 @@ def _marks(numbers: Sequence[int], links: Mapping[int, str]) -> str:
     return "".join(link(marker(n), links[n]) if n in links else "" for n in numbers)
 
 
-def _quote(quote: Quote, links: Mapping[int, str]) -> str:
-    """One quoted sentence or item with its linked marker."""
-    mark = _marks(quote.citations, links)
-    return f"{inline(quote.text)} {mark}".rstrip()
-
-
-def _block(block: AnswerBlock, links: Mapping[int, str]) -> str:
-    """One answer block as safe Markdown."""
-    closing = _marks(block.citations, links)
+def _block(block: AnswerBlock, links: Mapping[int, str], close: bool) -> str:
+    """One answer block as safe Markdown; with `close`, its linked markers after it."""
+    mark = _marks(block.citations, links) if close else ""
     if block.kind == "prose":
-        return " ".join(_quote(q, links) for q in block.quotes)
+        return " ".join([*(inline(q.text) for q in block.quotes), *([mark] if mark else [])])
     if block.kind == "label":
-        quote = block.quotes[0]
-        return f"**{inline(quote.text)}** {closing}".rstrip()
+        return f"**{inline(block.quotes[0].text)}** {mark}".rstrip()
     if block.kind == "list":
-        return "\n".join(_item(q.number, q.depth, _quote(q, links)) for q in block.quotes)
+        lines = [_item(q.number, q.depth, inline(q.text)) for q in block.quotes]
+        return "\n".join(lines) + (f" {mark}" if mark else "")
+    ending = f"\n\n{mark}" if mark else ""
     if block.kind == "code":
         quote = block.quotes[0]
-        return f"{_fence(quote.info, quote.text)}\n\n{closing}"
+        return f"{_fence(quote.info, quote.text)}{ending}"
     header = block.quotes[0].cells if block.quotes and block.quotes[0].kind == "header" else None
     rows = [q.cells for q in block.quotes if q.kind == "row"]
-    return f"{_table(header, rows)}\n\n{closing}"
+    return f"{_table(header, rows)}{ending}"
 
 
 def _item(number: int | None, depth: int, body: str) -> str:
@@ -99,10 +95,28 @@ def _item(number: int | None, depth: int, body: str) -> str:
     return f"{indent}{number}. {body}" if number is not None else f"{indent}- {body}"
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer with each marker linked to the section it cites, and its labels bold."""
+def _blocks(answer: Answer, role: str) -> str:
     links = {c.n: c.url for c in answer.citations}
-    return "\n\n".join(_block(b, links) for b in answer.blocks)
+    blocks = answer.blocks
+    return "\n\n".join(
+        _block(b, links, closes(blocks, n)) for n, b in enumerate(blocks) if b.role == role
+    )
+
+
+def lead_markdown(answer: Answer) -> str:
+    """What the answer leads with, then the line naming what the pages lack."""
+    gap = gap_line(answer.missing)
+    return "\n\n".join(part for part in (_blocks(answer, "lead"), inline(gap)) if part)
+
+
+def support_markdown(answer: Answer) -> str:
+    """The answer's supporting quotes, grouped by page."""
+    return _blocks(answer, "support")
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The whole answer with each marker linked to the section it cites, labels bold."""
+    return "\n\n".join(part for part in (lead_markdown(answer), support_markdown(answer)) if part)
 
 
 def blocks_markdown(blocks: Sequence[Block]) -> str:

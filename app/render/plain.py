@@ -2,38 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.markers import marker, marks
 from app.models import Answer, AnswerBlock, Citation, Quote
 
 REFUSAL = "The documentation pages do not answer this question."
 
 
-def _quote(quote: Quote, markers: bool) -> str:
-    """One quote with its marker after it."""
-    mark = f" {marks(quote.citations)}" if markers and quote.citations else ""
-    if quote.kind == "item":
-        indent = "  " * max(quote.depth - 1, 0)
-        bullet = f"{quote.number}." if quote.number is not None else "-"
-        return f"{indent}{bullet} {quote.text}{mark}"
-    return f"{quote.text}{mark}"
+def _item(quote: Quote) -> str:
+    """A list item's line: its bullet or number, indented by its depth."""
+    indent = "  " * max(quote.depth - 1, 0)
+    bullet = f"{quote.number}." if quote.number is not None else "-"
+    return f"{indent}{bullet} {quote.text}"
 
 
-def block_text(block: AnswerBlock, markers: bool = True) -> str:
+def block_text(block: AnswerBlock, close: bool = True) -> str:
     """One block of the answer: a paragraph, a label, list items on their lines, a table's
-    rows then its marker, a code block then its marker."""
+    rows, a code block; with `close`, the markers of its sources after it."""
+    mark = marks(block.citations) if close and block.citations else ""
     if block.kind in ("prose", "label"):
-        return " ".join(_quote(q, markers) for q in block.quotes)
+        return " ".join([*(q.text for q in block.quotes), *([mark] if mark else [])])
     if block.kind == "list":
-        return "\n".join(_quote(q, markers) for q in block.quotes)
-    closing = f"\n{marks(block.citations)}" if markers and block.citations else ""
+        lines = [_item(q) for q in block.quotes]
+        return "\n".join(lines) + (f" {mark}" if mark else "")
+    ending = f"\n{mark}" if mark else ""
     if block.kind == "code":
         code = "\n".join(q.text for q in block.quotes)
         info = block.quotes[0].info if block.quotes else ""
-        return f"```{info}\n{code}\n```{closing}"
+        return f"```{info}\n{code}\n```{ending}"
     rows = [q.text for q in block.quotes]
     if block.quotes and block.quotes[0].kind == "header":
         rows.insert(1, "| " + " | ".join("---" for _ in block.quotes[0].cells) + " |")
-    return "\n".join(rows) + closing
+    return "\n".join(rows) + ending
+
+
+def closes(blocks: Sequence[AnswerBlock], n: int) -> bool:
+    """Whether block `n` carries its markers: the last of a run of blocks of one part of
+    the answer (lead or support) that cite the same sources gets them, once."""
+    if n + 1 == len(blocks):
+        return True
+    block, after = blocks[n], blocks[n + 1]
+    return (after.role, after.citations) != (block.role, block.citations)
+
+
+def gap_line(missing: Sequence[str]) -> str:
+    """What the answer says the pages lack, in one line."""
+    if not missing:
+        return ""
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
+    return f"The pages do not mention {names}."
+
+
+def parts(answer: Answer, markers: bool = True) -> list[str]:
+    """The answer's pieces of text in order: the lead's blocks, the gap line, the rest."""
+    out: list[str] = []
+    lead = sum(1 for b in answer.blocks if b.role == "lead")
+    for n, block in enumerate(answer.blocks):
+        if n == lead and answer.missing:
+            out.append(gap_line(answer.missing))
+        out.append(block_text(block, markers and closes(answer.blocks, n)))
+    if lead == len(answer.blocks) and answer.missing:
+        out.append(gap_line(answer.missing))
+    return out
 
 
 def answer_text(answer: Answer, markers: bool = True) -> str:
@@ -41,9 +72,9 @@ def answer_text(answer: Answer, markers: bool = True) -> str:
     as a reader sees the words."""
     if answer.refused or not answer.blocks:
         return REFUSAL
-    return "\n\n".join(block_text(b, markers) for b in answer.blocks)
+    return "\n\n".join(parts(answer, markers))
 
 
-def source_lines(citations: tuple[Citation, ...]) -> list[str]:
+def source_lines(citations: Sequence[Citation]) -> list[str]:
     """Each source as `[n] Title — Section`, then its link on a line of its own."""
     return [f"{marker(c.n)} {c.title} — {c.section}\n    {c.url}" for c in citations]
