@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.citing import cite, cited_first
+from app.gaps import missing
 from app.judge import Judge
 from app.lexicon import Lexicon, words_of
 from app.llm import (
@@ -23,7 +24,7 @@ from app.llm import (
 from app.loaded import Asked, Loaded
 from app.models import Answer, Citation, Hit
 from app.queries import Questions
-from app.question import Conversation, clean_question, conversation, is_short
+from app.question import Conversation, asking_spans, clean_question, conversation, is_short
 from app.reader import Reading, candidates, compose
 from app.refusal import Calibration, reasons
 from app.render.plain import answer_text
@@ -235,4 +236,12 @@ class Engine:
             )  # fmt: skip
         blocks, citations = cite(chosen.groups())
         ranked = cited_first(hits, [c.page for c in citations])
-        return Answer(question, blocks, False, citations=citations, hits=ranked, signals=signals)
+        lead = [b for b in blocks if b.role == "lead"]
+        quoted = [q.text for b in lead for q in b.quotes]
+        listed = any(b.kind in ("list", "table") and len(b.quotes) > 1 for b in blocks)
+        lexicon = asked.loaded.lexicon
+        lacks = missing(question, asking_spans(question), quoted, listed, lexicon.mentions)
+        return Answer(
+            question, blocks, False, citations=citations, hits=ranked, signals=signals,
+            missing=lacks,
+        )  # fmt: skip

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from ingest.lexical import idf_table, tokenize
 
@@ -59,6 +61,25 @@ class Lexicon:
     def __init__(self, idf: dict[str, float]) -> None:
         self.idf = idf
         self.top = max(idf.values(), default=1.0)
+        self._words: list[str] | None = None  # made on first use, as is the joined text
+        self._joined = ""
+
+    def mentions(self, word: str) -> bool:
+        """Whether the pages use a word (lower case): as it is or in the singular, inside a
+        longer name ("passrole" in "iam:passrole"), or spelt within two edits of it when it
+        is long (a typed name: "comprehendfullacess")."""
+        if self._words is None:
+            self._words = [w for w in self.idf if len(w) >= 4]
+            self._joined = "\n".join(self.idf)
+        singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
+        if word in self.idf or singular in self.idf:
+            return True
+        if len(singular) > 2 and singular in self._joined:
+            return True
+        if len(word) < 6:
+            return False
+        found = process.extractOne(word, self._words, scorer=OSA.distance, score_cutoff=2)
+        return found is not None
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Lexicon:

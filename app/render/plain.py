@@ -47,11 +47,17 @@ def closes(blocks: Sequence[AnswerBlock], n: int) -> bool:
 
 
 def gap_line(missing: Sequence[str]) -> str:
-    """What the answer says the pages lack, in one line."""
-    if not missing:
-        return ""
-    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
-    return f"The pages do not mention {names}."
+    """What the answer says the pages lack, in one line: the names they never mention, the
+    number they do not give ("how many days")."""
+    names = [m for m in missing if not m.startswith("how ")]
+    asked = [m for m in missing if m.startswith("how ")]
+    said = []
+    if names:
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        said.append(f"mention {listed}")
+    if asked:
+        said.append(f"say {asked[0]}")
+    return f"The pages do not {' or '.join(said)}." if said else ""
 
 
 def parts(answer: Answer, markers: bool = True) -> list[str]:

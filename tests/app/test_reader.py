@@ -11,7 +11,7 @@ from app.citing import cite, cited_first
 from app.context import is_navigation
 from app.lexicon import Lexicon, words_of
 from app.models import Answer, Hit, Passage
-from app.reader import Reading, candidates, select
+from app.reader import Composition, Reading, candidates, compose
 from app.render.markdown import passage_markdown
 from app.render.plain import answer_text
 from docqa.sections import ReaderSettings
@@ -19,6 +19,11 @@ from ingest.models import Chunk
 from ingest.units import UnitIndex, chunk_units
 from tests.support.answers import unquoted
 from tests.support.pages import chunk, make_chunks
+
+
+def composed(pool: list, reading: Reading) -> Composition:  # type: ignore[type-arg]
+    """The composition of an answer (an empty one when nothing scores)."""
+    return compose(pool, reading) or Composition(())
 
 
 class Build:
@@ -46,7 +51,7 @@ class Build:
             pages.setdefault(c.page_id, []).append(Passage(c))
         hits = [Hit(p, 1.0, tuple(ps)) for p, ps in pages.items()]
         rows = self.units.rows_by_chunk()
-        return [c.text for c in select(candidates(hits, reading, rows), reading)]
+        return [c.text for c in composed(candidates(hits, reading, rows), reading).units]
 
 
 def test_navigation_sentences_are_recognised() -> None:
@@ -127,7 +132,9 @@ def test_a_code_block_of_either_fence_stands_on_its_own_lines(fence: str) -> Non
         build.units, build.chunks, sims.astype(np.float32), words, lexicon, ReaderSettings()
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    blocks, _ = cite(select(candidates(hits, reading, build.units.rows_by_chunk()), reading))
+    blocks, _ = cite(
+        composed(candidates(hits, reading, build.units.rows_by_chunk()), reading).groups()
+    )
     text = answer_text(Answer("q", blocks, False))
     assert '\n\n```\n{"Effect": "Allow", "Action": "gadget:Get"}\n```\n[1]' in text
 
@@ -157,24 +164,19 @@ def test_a_sentence_that_leans_back_brings_the_one_before() -> None:
     assert answer[:2] == ["Auditors test gadget controls every year.", "These include SOC and PCI."]
 
 
-def test_an_example_sentence_leads_only_as_strongly_as_the_pair_it_is_quoted_as() -> None:
-    # "For example, ..." scores best alone, but it is quoted after the sentence it leans on,
-    # which matches poorly; a sentence that answers on its own leads instead.
-    chunks = [
-        chunk(
-            "gadgets", 0, "Vendors sell many kinds of tools. For example, GadgetAll reads gadgets."
-        ),
-        chunk("gadgets", 1, "GadgetReader grants read access to gadgets only.", "Reader"),
-    ]
-    liked = {"For example": 0.9, "Vendors": 0.2, "GadgetReader": 0.8}
-    answer = Build(chunks).read("Which policy reads gadgets?", liked)
-    assert answer[0] == "GadgetReader grants read access to gadgets only."
-    # When the sentence it leans on matches too, the pair leads.
-    liked |= {"Vendors": 0.9, "GadgetReader": 0.5}
-    answer = Build(chunks).read("Which policy reads gadgets?", liked)
+def test_the_answering_sentence_leads_with_the_weaker_one_it_leans_on_before_it() -> None:
+    # "These include ..." answers; the sentence it leans on matches poorly, yet comes first
+    # so that it reads right, and a list that matches less well never takes the lead.
+    text = (
+        "Auditors assess gadget controls in several programs. These include SOC, ISO and PCI."
+        "\n\nResources that help:\n\n- A gadget compliance workbook about PCI\n- A gadget checklist"
+    )
+    build = Build([chunk("gadgets", 0, text, section="Compliance")])
+    liked = {"These include": 0.9, "Auditors": 0.2, "workbook": 0.75}
+    answer = build.read("Is the gadget service PCI compliant?", liked)
     assert answer[:2] == [
-        "Vendors sell many kinds of tools.",
-        "For example, GadgetAll reads gadgets.",
+        "Auditors assess gadget controls in several programs.",
+        "These include SOC, ISO and PCI.",
     ]
 
 
@@ -205,8 +207,8 @@ def test_citations_number_each_section_and_quote_what_the_answer_says() -> None:
     words = words_of("gadget keys and widget logs")
     reading = Reading(build.units, build.chunks, sims, words, lexicon, ReaderSettings())
     hits = [Hit(c.page_id, 1.0, (Passage(c),)) for c in build.chunks.values()]
-    chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
-    blocks, citations = cite(chosen)
+    chosen = composed(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    blocks, citations = cite(chosen.groups())
     cited = {n for b in blocks for n in b.citations}
     assert cited == {c.n for c in citations} == {1, 2}
     assert all("#" in c.url and c.passage for c in citations)
@@ -252,11 +254,11 @@ def test_a_sentence_opening_its_section_with_this_brings_the_section_title() -> 
         ReaderSettings(),
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
-    chosen = select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
-    blocks, citations = cite(chosen)
+    chosen = composed(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+    blocks, citations = cite(chosen.groups())
     text = answer_text(Answer("q", blocks, False, citations=citations))
     # The section title leads, then the sentence that leans on it; the source shows the title.
-    assert text.startswith("GadgetReader [1]") and "This policy lets readers" in text
+    assert text.startswith("GadgetReader\n\nThis policy lets readers list gadgets. [1]")
     assert blocks[0].kind == "label"
     assert passage_markdown(citations[0]).startswith("**GadgetReader**")
 
@@ -309,10 +311,12 @@ def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     blocks, citations = cite(
-        select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+        composed(candidates(hits, reading, build.units.rows_by_chunk()), reading).groups()
     )
     answer = answer_text(Answer("q", blocks, False, citations=citations))
-    assert answer.startswith("Seal the vault door [1]\n\nTurn the handle")
+    assert answer.startswith(
+        "Seal the vault door\n\nTurn the handle until the gadget lock clicks. [1]"
+    )
     assert blocks[0].kind == "label" and blocks[0].quotes[0].kind == "title"
     # The source shows it bold, as the answer does.
     assert passage_markdown(citations[0]).startswith("**Seal the vault door**\n")
@@ -335,7 +339,7 @@ def cited(build: Build, question: str, liked: str) -> str:
     )
     hits = [Hit("gadgets", 1.0, tuple(Passage(c) for c in build.chunks.values()))]
     blocks, citations = cite(
-        select(candidates(hits, reading, build.units.rows_by_chunk()), reading)
+        composed(candidates(hits, reading, build.units.rows_by_chunk()), reading).groups()
     )
     quoted = Answer(question, blocks, False, citations=citations)
     assert unquoted(quoted) == [], "every piece is quoted from the source it cites"
