@@ -96,6 +96,7 @@ def serve(settings: Settings, port: int, host: str = "127.0.0.1") -> None:
     env = child_env(settings.with_overrides(serving={"sign_in": sign_in}))
     if section is None:  # Ctrl+C and signals reach Streamlit directly
         os.execve(sys.executable, streamlit_command(port, host=host), env)
+        return  # only where execve is replaced (tests)
     folder = Path(tempfile.mkdtemp(prefix="docqa-serve-"))  # 0700, outside the checkout
     try:
         secrets = [*auth.streamlit_secrets_files(), auth.write_secrets(section, folder)]
