@@ -7,6 +7,7 @@ a stack trace.
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time,
 # and those naming dependencies made inside create_app are local to it.
+import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from app.engine import Engine
     from docqa.settings import Settings
 
+log = logging.getLogger("docqa.api")
 DESCRIPTION = (
     "Cited answers from the *Security in Amazon Comprehend* documentation pages (encryption "
     "at rest and in transit with KMS, IAM and identity-based policies, VPC endpoints and "
@@ -231,6 +233,7 @@ def _handlers(api: FastAPI) -> None:
 
     @api.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)
         return _error(500, "Internal error; the details are in the server's log.")
 
 

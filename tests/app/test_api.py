@@ -241,3 +241,75 @@ def test_answers_in_process_and_over_http_agree(client: httpx.Client, index: Set
         local = engine.ask(question).to_json()
         remote = client.post("/v1/ask", json={"question": question}).json()
         assert without_timings(remote) == without_timings(local)
+
+
+QUESTIONS = (
+    QUESTION,
+    "Which AWS services does Comprehend use to encrypt data at rest?",
+    "How do I keep Comprehend traffic inside my VPC?",
+    "What does the confused deputy problem mean for service roles?",
+    "Are Comprehend API calls logged in CloudTrail?",
+    "Which compliance programs cover Amazon Comprehend?",
+    "Can I use identity-based policies to limit access to Comprehend?",
+    "What is the capital of France?",
+)
+
+
+@pytest.mark.slow
+def test_concurrent_clients_while_the_index_is_rebuilt(
+    tmp_path: Path, security_corpus: Path, revised_corpus: Path, wait_for: Any
+) -> None:
+    """8 clients ask while a new build of other pages is published under the server: no
+    error, and every answer is the one build A or build B gives, never a mix."""
+    import threading
+
+    settings = Settings(data_dir=tmp_path / "data", embed_model=FAKE_MODEL, embed_backend=FAKE)
+    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
+    first = {q: without_timings(Engine(settings).ask(q).to_json()) for q in QUESTIONS}
+    got: list[tuple[str, dict[str, Any]]] = []
+    errors: list[str] = []
+    stop = threading.Event()
+    env = api_env(settings, questions_per_minute=0)
+
+    def client(api: Running, n: int) -> None:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client(base_url=api.url, headers=headers, timeout=120) as http:
+            while not stop.is_set():
+                question = QUESTIONS[(n + len(got)) % len(QUESTIONS)]
+                try:
+                    reply = http.post("/v1/ask", json={"question": question})
+                except httpx.HTTPError as exc:
+                    errors.append(repr(exc))
+                    continue
+                if reply.status_code != 200:
+                    errors.append(f"{reply.status_code}: {reply.text[:200]}")
+                else:
+                    got.append((question, without_timings(reply.json())))
+
+    with serving(["docqa", "api", "--port", "{port}"], env, tmp_path / "api.log") as api:
+        clients = [threading.Thread(target=client, args=(api, n)) for n in range(8)]
+        for thread in clients:
+            thread.start()
+        try:
+            wait_for(lambda: len(got) >= 24, "answers from the first build")
+            run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), revised_corpus)
+            second_id = IndexStore(settings).current_id()
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            status = f"{api.url}/v1/status"
+            wait_for(
+                lambda: httpx.get(status, headers=headers).json()["build_id"] == second_id,
+                "the server to switch to the new build",
+            )
+            mark = len(got)
+            wait_for(lambda: len(got) >= mark + 24, "answers from the new build")
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join()
+    second = {q: without_timings(Engine(settings).ask(q).to_json()) for q in QUESTIONS}
+    changed = [q for q in QUESTIONS if first[q] != second[q]]
+    assert changed, "the two builds answer alike: this test could not tell them apart"
+    assert errors == [], errors[:3]
+    mixed = [q for q, answer in got if answer not in (first[q], second[q])]
+    assert mixed == [], mixed[:3]
+    assert any(answer == second[q] for q, answer in got if q in changed)
