@@ -170,7 +170,10 @@ def create_app(settings: "Settings", engine: "Engine | None" = None) -> FastAPI:
         k: Annotated[int | None, Query(ge=1, le=50, description="Pages to retrieve.")] = None,
     ) -> Any:
         """Passages for a query, best page first, each with its page, section and URL."""
-        return service.search(actor, q, k)
+        try:
+            return service.search(actor, q, k)
+        except InputError as exc:  # the service names the query; here it is `q`
+            raise InputError("q", str(exc)) from exc
 
     @api.get("/v1/status", response_model=StatusOut, responses=ERRORS, tags=["index"])
     def status(actor: Caller) -> Any:

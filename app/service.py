@@ -49,13 +49,13 @@ class Service:
         self.audit = AuditLog.of(settings)
         self.limiter = RateLimiter(settings.serving.questions_per_minute)
 
-    def check(self, question: Question) -> None:
+    def check(self, question: Question, field: str = "question") -> None:
         """Refuse what no answer should be attempted for (InputError names the field)."""
         limit = self.settings.max_question_chars
         if not question.text.strip():
-            raise InputError("question", "The question is empty.")
+            raise InputError(field, f"The {field} is empty.")
         if len(question.text) > limit:
-            raise InputError("question", f"The question is longer than {limit} characters.")
+            raise InputError(field, f"The {field} is longer than {limit} characters.")
         if len(question.history) > self.settings.serving.max_history:
             most = self.settings.serving.max_history
             raise InputError("history", f"At most {most} earlier questions are read.")
@@ -63,9 +63,9 @@ class Service:
             if len(earlier) > limit:
                 raise InputError(f"history.{n}", f"Longer than {limit} characters.")
 
-    def admit(self, actor: Actor, question: Question) -> None:
+    def admit(self, actor: Actor, question: Question, field: str = "question") -> None:
         """Check the question and count it against the actor's limit (RateLimited)."""
-        self.check(question)
+        self.check(question, field)
         try:
             self.limiter.take(actor.id)
         except RateLimited:
@@ -108,7 +108,7 @@ class Service:
 
     def search(self, actor: Actor, query: str, k: int | None = None) -> dict[str, Any]:
         """Passages for a query, best page first, each with its page, section and URL."""
-        self.admit(actor, Question(query))
+        self.admit(actor, Question(query), "query")
         found = self.engine.retrieve(query, k)
         return {"query": query, "passages": passages(found.hits)}
 

@@ -17,7 +17,7 @@ SIGNED_IN = "_docqa_signed_in"  # this browser session's sign-in is in the audit
 def actor(settings: Settings) -> auth.Actor:
     """Who uses this session: the local user without sign-in; else the signed-in person,
     or the sign-in page (the script stops there)."""
-    if not settings.serving.sign_in:
+    if not sign_in_on(settings):
         return auth.LOCAL
     if not st.user.is_logged_in:
         _sign_in_page()
@@ -27,6 +27,14 @@ def actor(settings: Settings) -> auth.Actor:
         AuditLog.of(settings).record(who, "sign-in")
         st.session_state[SIGNED_IN] = who.id
     return who
+
+
+def sign_in_on(settings: Settings) -> bool:
+    """Whether people must sign in: as `docqa serve` decided, or (the app started some other
+    way) whenever Streamlit's secrets hold an [auth] section, so it never fails open."""
+    if settings.serving.sign_in is not None:
+        return settings.serving.sign_in
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
 
 
 def _sign_in_page() -> None:

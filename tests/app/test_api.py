@@ -186,6 +186,8 @@ def test_malformed_or_oversized_bodies_are_refused_without_a_trace(client: httpx
     assert streamed.status_code == 413
     assert "Traceback" not in broken.text + huge.text + streamed.text
     assert client.get("/v1/search").json()["field"] == "q"
+    assert client.get("/v1/search", params={"q": "  "}).json()["field"] == "q"
+    assert client.get("/v1/search", params={"q": "x" * 2001}).status_code == 422
 
 
 def test_the_openapi_page_documents_every_route(api: Running) -> None:
