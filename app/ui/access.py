@@ -9,6 +9,7 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from app import auth
 from app.audit import AuditLog
 from app.ratelimit import RateLimiter
+from app.render import escape
 from docqa.settings import Settings
 
 SIGNED_IN = "_docqa_signed_in"  # this browser session's sign-in is in the audit log
@@ -51,7 +52,7 @@ def account(settings: Settings, who: auth.Actor) -> None:
     """The signed-in person, their role and the sign-out button (sidebar)."""
     if who.via == "local":
         return
-    st.caption(f"Signed in as **{who.id}** ({who.role})")
+    st.caption(f"Signed in as **{escape(who.id)}** ({who.role})")  # a claim is shown as text
     if st.button("Sign out", icon=":material/logout:", width="stretch"):
         AuditLog.of(settings).record(who, "sign-out")
         st.logout()
