@@ -129,3 +129,30 @@ def test_http_without_a_valid_token_is_refused(mcp_http: Running) -> None:
     with pytest.raises(ExceptionGroup) as refused:  # the SDK's task groups wrap its error
         anyio.run(run)
     assert refused.group_contains(MCPError, match="error response")
+
+
+def test_the_server_answers_from_a_new_build_once_it_is_published(
+    tmp_path: Path, security_corpus: Path, revised_corpus: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", embed_model=FAKE_MODEL, embed_backend=FAKE)
+    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
+    question = "Which compliance programs cover Amazon Comprehend?"
+    answers: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        async with Client(stdio(settings)) as client:
+            answers.append(
+                (await client.call_tool("ask_docs", {"question": question})).structured_content
+            )
+            await anyio.to_thread.run_sync(
+                lambda: run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), revised_corpus)
+            )
+            answers.append(
+                (await client.call_tool("ask_docs", {"question": question})).structured_content
+            )
+
+    first = without_timings(Engine(settings).ask(question).to_json())
+    anyio.run(run)
+    second = without_timings(Engine(settings).ask(question).to_json())
+    assert first != second  # else this test could not tell the builds apart
+    assert [without_timings(a) for a in answers] == [first, second]
