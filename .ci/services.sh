@@ -27,6 +27,10 @@ case "${1:-}" in
     rm -rf "$data" "$data.log"
     [ "$ok" = 1 ] || { echo "services: chroma run did not answer on 127.0.0.1:$port" >&2; exit 1; }
     echo "services: chroma run answers ($(.venv/bin/python -c 'import chromadb; print(chromadb.__version__)'))"
+    # The sign-in tests start their own OpenID provider (oidc-provider-mock, from the lock).
+    .venv/bin/python -c 'import oidc_provider_mock' \
+      || { echo "services: oidc-provider-mock is missing from .venv" >&2; exit 1; }
+    echo "services: oidc-provider-mock $(.venv/bin/pip show oidc-provider-mock | sed -n 's/^Version: //p')"
     ;;
   stop) ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;

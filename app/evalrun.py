@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.audit import AuditLog
+from app.auth import Action, Actor, authorize
 from app.serve import child_env
 from docqa.errors import DocqaError
 from docqa.progress import Step
@@ -92,9 +94,12 @@ def run_eval(
     settings: Settings,
     on_progress: Callable[[EvalProgress], None],
     poll: float = 0.3,
+    *,
+    actor: Actor,
 ) -> EvalOutcome:
     """Run an evaluation to the end, reporting progress; the child is stopped if this is
-    interrupted (the user left the page)."""
+    interrupted (the user left the page). Only a maintainer may (Forbidden otherwise)."""
+    authorize(actor, Action.EVALUATE, AuditLog.of(settings))
     runs_dir = settings.eval_path
     before = {p.name for p in list_runs(runs_dir)}
     start = time.perf_counter()

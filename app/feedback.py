@@ -10,7 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from app.audit import AuditLog
+from app.auth import Action, authorize
+
 if TYPE_CHECKING:
+    from app.auth import Actor
     from docqa.settings import Settings
 
 Rating = Literal["up", "down"]
@@ -32,6 +36,8 @@ class Feedback:
     timestamp: str = ""
     # The earlier questions of the conversation, oldest first (a follow-up needs them).
     history: tuple[str, ...] = ()
+    # Who rated it (their e-mail when signed in; "" on a machine without sign-in).
+    user: str = ""
 
 
 def feedback_path(settings: Settings) -> Path:
@@ -56,13 +62,15 @@ def make_feedback(
     rating: Rating,
     reason: str = "",
     history: Sequence[str] = (),
+    user: str = "",
 ) -> Feedback:
     """A record stamped with the current UTC time; the reason is trimmed and capped."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     reason = reason.strip()[:MAX_REASON]
     return Feedback(
-        answer_id, question, answer, tuple(cited_pages), rating, reason, stamp, tuple(history)
-    )
+        answer_id, question, answer, tuple(cited_pages), rating, reason, stamp, tuple(history),
+        user,
+    )  # fmt: skip
 
 
 def save_feedback(path: Path, record: Feedback) -> None:
@@ -89,3 +97,21 @@ def load_feedback(path: Path) -> list[Feedback]:
         latest.pop(record.answer_id, None)
         latest[record.answer_id] = record
     return list(latest.values())
+
+
+def readable(actor: Actor, settings: Settings) -> list[Feedback]:
+    """The feedback `actor` may read: everyone's for a maintainer (the read is logged), their
+    own for anyone else."""
+    records = load_feedback(feedback_path(settings))
+    if actor.is_maintainer:
+        AuditLog.of(settings).record(actor, str(Action.READ_FEEDBACK), records=len(records))
+        return records
+    return [r for r in records if r.user == actor.id]
+
+
+def export(actor: Actor, settings: Settings) -> bytes:
+    """Everyone's feedback as JSON lines, for a maintainer only (Forbidden otherwise)."""
+    records = load_feedback(feedback_path(settings))
+    authorize(actor, Action.EXPORT_FEEDBACK, AuditLog.of(settings))
+    lines = [json.dumps(asdict(r), ensure_ascii=False) for r in records]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

@@ -6,6 +6,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.audit import AuditLog
+from app.auth import Action, Actor, authorize
+
 if TYPE_CHECKING:
     from docqa.progress import Progress
     from docqa.settings import Settings
@@ -66,10 +69,14 @@ def rebuild(
     info: IndexInfo | None,
     progress: Progress,
     from_scratch: bool = False,
+    *,
+    actor: Actor,
 ) -> IngestReport:
-    """The same incremental ingest as `docqa ingest`; readers switch when it is published."""
+    """The same incremental ingest as `docqa ingest`; readers switch when it is published.
+    Only a maintainer may (Forbidden otherwise, and the attempt is logged)."""
     from ingest.pipeline import run_ingest
 
+    authorize(actor, Action.REBUILD, AuditLog.of(settings))
     return run_ingest(settings, embedder, corpus_for(settings, info), from_scratch, progress)
 
 

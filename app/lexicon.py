@@ -3,6 +3,7 @@ text holds (words matched by stem, weighted by rarity)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,13 +14,21 @@ from rapidfuzz.distance import OSA
 
 from ingest.lexical import idf_table, tokenize
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A snowball stemmer keeps its word in itself while it works: one per thread, or two
+# questions stemmed at once corrupt each other (IndexError under the API's load).
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> snowballstemmer.BaseStemmer:
+    if not hasattr(_STEMMERS, "english"):
+        _STEMMERS.english = snowballstemmer.stemmer("english")
+    return _STEMMERS.english  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """The English stem of a token ("fields" -> "field"); identifiers stay whole."""
-    return token if ":" in token else _STEMMER.stemWord(token)
+    return token if ":" in token else _stemmer().stemWord(token)
 
 
 @lru_cache(maxsize=4096)  # the units of a few hundred answers; bounded, so memory levels off

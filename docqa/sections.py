@@ -7,7 +7,7 @@ the settings file (`DOCQA_SETTINGS_FILE`, JSON with one object per section), whi
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class Section(BaseModel):
@@ -68,4 +68,33 @@ class RefusalSettings(Section):
 
 
 class ServingSettings(Section):
-    """How docqa is served to a team (the browser app, the HTTP API, the MCP server)."""
+    """How docqa is served to a team (the browser app, the HTTP API, the MCP server).
+
+    Secrets are `SecretStr`: a dump of the settings (an evaluation run's config) shows
+    `**********`, never the value.
+    """
+
+    # Sign-in with OpenID Connect through Streamlit's st.login (or an [auth] section of
+    # Streamlit's own secrets file). None: on when either is configured.
+    sign_in: bool | None = None
+    oidc_metadata_url: str | None = None  # the provider's .well-known/openid-configuration
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    cookie_secret: SecretStr | None = None  # signs the identity cookie; long and random
+    # Where browsers reach the app (the sign-in redirect comes back to <url>/oauth2callback);
+    # unset: http://localhost:<port>.
+    public_url: str | None = None
+    # Maintainers: these e-mail addresses, and anyone whose ID token's `groups_claim` holds
+    # `maintainer_group`. Everyone else who signs in is a viewer.
+    maintainers: list[str] = Field(default_factory=list)
+    maintainer_group: str | None = None
+    groups_claim: str = "groups"
+    # Questions one user (or one API token) may ask per minute; 0: no limit.
+    questions_per_minute: int = Field(default=30, ge=0)
+    # The audit log records who did what, never what was asked, unless this is on.
+    audit_questions: bool = False
+    # Bearer tokens of the HTTP API and of the MCP server over HTTP: the token itself, or
+    # `sha256:<hex>` of it (what `docqa token` prints), so settings need not hold the token.
+    api_tokens: list[SecretStr] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=64_000, ge=1024)  # a larger request is refused (413)
+    max_history: int = Field(default=20, ge=0)  # earlier questions an API request may carry

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -260,6 +260,9 @@ def _env_value(value: Any) -> str:
     """A value as a variable holds it: a path made absolute, a list as JSON."""
     if isinstance(value, Path):
         return str(value.resolve())
+    if isinstance(value, SecretStr):  # a child process needs the secret itself
+        return value.get_secret_value()
     if isinstance(value, list | tuple):
-        return json.dumps(list(value))
+        items = [_env_value(v) if isinstance(v, SecretStr) else v for v in value]
+        return json.dumps(items)
     return str(value)

@@ -186,7 +186,7 @@ def test_answer_text_is_written_only_by_the_renderers() -> None:
     from app.models import Answer, AnswerBlock, Quote
 
     assert "text" not in {f.name for f in fields(Answer)}
-    assert {f.name for f in fields(AnswerBlock)} == {"kind", "quotes"}
+    assert {f.name for f in fields(AnswerBlock)} == {"kind", "quotes", "role"}
     assert "text" in {f.name for f in fields(Quote)}, "a quote holds a page's words"
     writers = {
         path

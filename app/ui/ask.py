@@ -7,13 +7,16 @@ from collections.abc import Iterator
 import streamlit as st
 
 from app import feedback
+from app.audit import AuditLog
+from app.auth import Actor
 from app.conversation import EXAMPLES, Turn, history, shown_question
 from app.engine import Engine
 from app.models import Answer
+from app.ratelimit import RateLimited
 from app.render import markdown as render
 from app.render.plain import answer_text
 from app.spelling import NOTE as spelling_note
-from app.ui import sidebar, widgets
+from app.ui import access, sidebar, widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings
 
@@ -38,9 +41,11 @@ def _save_feedback(turn: Turn, settings: Settings) -> None:
     before = turns[: next((i for i, t in enumerate(turns) if t.id == turn.id), 0)]
     earlier = [a.question for a in history(before)]
     answer = turn.answer
+    who = access.actor(settings)
     record = feedback.make_feedback(
-        turn.id, answer.question, answer_text(answer), answer.cited_pages, rating, reason, earlier
-    )
+        turn.id, answer.question, answer_text(answer), answer.cited_pages, rating, reason, earlier,
+        "" if who.via == "local" else who.id,
+    )  # fmt: skip
     feedback.save_feedback(feedback.feedback_path(settings), record)
 
 
@@ -127,12 +132,26 @@ def _llm_reply(engine: Engine, question: str, earlier: list[Answer], k: int, sco
     return done[-1]
 
 
+def _limit(settings: Settings, actor: Actor, question: str) -> None:
+    """Count the question against the user's limit (RateLimited when over it), and log its
+    text only when the settings ask for it."""
+    audit = AuditLog.of(settings)
+    if actor.via != "local":  # one person on their own machine has no one to share with
+        try:
+            access.limiter(settings).take(actor.id)
+        except RateLimited:
+            audit.record(actor, "rate-limited")
+            raise
+    audit.question(actor, question)
+
+
 def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
     """Ask the engine and show the answer; a user error becomes a message (a bug does not)."""
     _question(Turn(question), settings)
     llm = settings.answer_mode == "llm"
     with st.chat_message("assistant"):
         try:
+            _limit(settings, access.actor(settings), question)
             engine = widgets.engine(settings)
             scope = sidebar.search_scope(settings)
             if llm:

@@ -7,17 +7,19 @@ from pathlib import Path
 import streamlit as st
 
 from app import evalrun
+from app.auth import Actor
 from app.render.markdown import escape, plain
-from app.ui import widgets
+from app.ui import access, widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings
 from eval import results
 
 SHOWN_RUN = "eval_run"
+RUN_KEY = "run-evaluation"
 ALL = "All"
 
 
-def _run_new(settings: Settings) -> None:
+def _run_new(settings: Settings, actor: Actor) -> None:
     with st.status("Running the evaluation…", expanded=True) as box:
         bar = st.progress(0.0, text="Starting `docqa eval`")
 
@@ -26,7 +28,7 @@ def _run_new(settings: Settings) -> None:
             bar.progress(step.fraction or 0.0, text=f"{label} · {step.seconds:.0f} s")
 
         try:
-            outcome = evalrun.run_eval(settings, progress)
+            outcome = evalrun.run_eval(settings, progress, actor=actor)
         except DocqaError as exc:
             box.update(label="The evaluation could not start", state="error")
             widgets.show_error(exc)
@@ -127,10 +129,15 @@ def main() -> None:
     """Lay out the page."""
     st.set_page_config(layout="wide")
     settings = widgets.settings()
+    actor = access.actor(settings)
     title, action = st.columns([4, 1], vertical_alignment="bottom")
     title.title("Evaluation", anchor=False)
-    if action.button("Run evaluation", icon=":material/play_arrow:", type="primary"):
-        _run_new(settings)
+    with action:
+        clicked = access.pressed(
+            actor, "Run evaluation", RUN_KEY, icon=":material/play_arrow:", type="primary"
+        )
+    if clicked:
+        _run_new(settings, actor)
     folder = _pick_run(settings)
     if folder is None:
         st.info(

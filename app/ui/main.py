@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui import sidebar, widgets
+from app.ui import access, sidebar, widgets
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,13 +17,15 @@ st.set_page_config(
     layout="centered",
 )
 settings = widgets.settings()
-page = st.navigation(
-    [
-        st.Page(HERE / "ask.py", title="Ask", icon=":material/forum:", default=True),
-        st.Page(HERE / "evaluation.py", title="Evaluation", icon=":material/monitoring:"),
-    ]
-)
-sidebar.render(settings)
+actor = access.actor(settings)  # the sign-in page, when sign-in is on and nobody is signed in
+pages = [
+    st.Page(HERE / "ask.py", title="Ask", icon=":material/forum:", default=True),
+    st.Page(HERE / "evaluation.py", title="Evaluation", icon=":material/monitoring:"),
+]
+if actor.is_maintainer:
+    pages.append(st.Page(HERE / "ratings.py", title="Feedback", icon=":material/reviews:"))
+page = st.navigation(pages)
+sidebar.render(settings, actor)
 page.run()
 widgets.footer()
 # Open the index and run the model once the page is drawn, while the user types; a failure

@@ -5,13 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from app import indexing
+from app.auth import Actor
 from app.render.markdown import escape, plain
-from app.ui import widgets
+from app.ui import access, widgets
 from docqa.errors import DocqaError
 from docqa.settings import Settings
 from ingest.store import IndexInfo, open_store
 
 K_KEY, MODE_KEY, SCOPE_KEY = "k", "answer_mode", "scope"
+REBUILD_KEY = "rebuild"
 ALL_GUIDES = "All guides"
 
 
@@ -87,9 +89,13 @@ def _options(settings: Settings) -> None:
     )
 
 
-def _rebuild(settings: Settings) -> None:
-    scratch = st.checkbox("Re-embed every page", help="Rebuild from scratch instead of updating.")
-    if not st.button("Rebuild index", icon=":material/refresh:", width="stretch"):
+def _rebuild(settings: Settings, actor: Actor) -> None:
+    scratch = actor.is_maintainer and st.checkbox(
+        "Re-embed every page", help="Rebuild from scratch instead of updating."
+    )
+    if not access.pressed(
+        actor, "Rebuild index", REBUILD_KEY, icon=":material/refresh:", width="stretch"
+    ):
         return
     info = _peek(settings)
     current, _ = answer_settings(settings)
@@ -102,7 +108,9 @@ def _rebuild(settings: Settings) -> None:
             bar.progress(fraction, text=label)
 
         try:
-            report = indexing.rebuild(settings, lambda: engine.embedder, info, progress, scratch)
+            report = indexing.rebuild(
+                settings, lambda: engine.embedder, info, progress, scratch, actor=actor
+            )
             engine.load()
         except DocqaError as exc:
             box.update(label="Rebuild failed", state="error", expanded=True)
@@ -114,12 +122,13 @@ def _rebuild(settings: Settings) -> None:
         box.update(label=plain(indexing.report_summary(report)), state="complete", expanded=False)
 
 
-def render(settings: Settings) -> None:
+def render(settings: Settings, actor: Actor) -> None:
     """Lay out the sidebar; the status is filled last so it shows a fresh rebuild."""
     with st.sidebar:
+        access.account(settings, actor)
         st.subheader("Index")
         status_box = st.container()
-        _rebuild(settings)
+        _rebuild(settings, actor)
         st.subheader("Answers")
         _scope(settings)
         _options(settings)

@@ -16,6 +16,7 @@ from docqa.cli.bench import bench
 from docqa.cli.evaluation import calibrate, eval_command, feedback, tune
 from docqa.cli.index import ingest, migrate, status
 from docqa.cli.pages import corpus
+from docqa.cli.team import api, load_check, mcp, token
 from docqa.errors import DocqaError
 from docqa.settings import SettingsError, load_settings
 
@@ -59,7 +60,8 @@ def cli(
 
 
 COMMANDS = (corpus, ingest, status, migrate, ask, eval_command, feedback, serve, tune, calibrate)
-for command in (*COMMANDS, bench):
+TEAM = (api, mcp, token, load_check)
+for command in (*COMMANDS, bench, *TEAM):
     cli.add_command(command)
 
 

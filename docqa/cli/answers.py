@@ -88,11 +88,17 @@ def _read_history(text: str) -> list[str]:
     type=click.IntRange(1, 65535),
     default=8501,
     show_default=True,
-    help="Port on 127.0.0.1 to listen on.",
+    help="Port to listen on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; beyond loopback only with sign-in configured (README: Serving a team).",
 )
 @click.pass_obj
-def serve(settings: Settings, port: int) -> None:
-    """Open the browser app on http://127.0.0.1:PORT (Streamlit; settings pass through)."""
+def serve(settings: Settings, port: int, host: str) -> None:
+    """Open the browser app on http://HOST:PORT (Streamlit; settings pass through)."""
     from app.serve import serve as run_streamlit
 
-    run_streamlit(settings, port)
+    run_streamlit(settings, port, host)

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 SYSTEMS = {
     "docqa": {"hit@1": 0.75, "hit@5": 1.0, "fact_coverage": 0.5, "refusal_recall": 1.0},
@@ -84,3 +99,20 @@ def _chart(path: Path) -> None:
 def eval_run(settings) -> Path:  # type: ignore[no-untyped-def]
     """A made-up results folder under the settings' eval folder, named in `latest`."""
     return write_run(settings.eval_path)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium (never a downloaded one); skipped only outside CI when absent."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; `.ci/services.sh start` installs it")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

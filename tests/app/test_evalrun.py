@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import evalrun
+from app.auth import LOCAL
 from app.evalrun import EvalProgress, log_tail, parse_progress, run_eval
 from docqa.errors import DocqaError
 from docqa.progress import Step
@@ -61,7 +62,7 @@ def test_a_run_that_writes_a_folder(
         if step.stage == "asking (docqa)":
             seen_it.touch()
 
-    outcome = run_eval(settings, report, poll=0.05)
+    outcome = run_eval(settings, report, poll=0.05, actor=LOCAL)
     assert outcome.ok and outcome.run == settings.eval_path / "new-run"
     assert seen_it.exists(), "the progress line was never reported"
     assert [(s.done, s.total) for s in seen if s.stage][:1] == [(1, 2)]
@@ -74,7 +75,7 @@ def test_thresholds_missed_still_show_the_run(settings, monkeypatch: pytest.Monk
     )
     script = fake_eval(body)
     monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script, out])
-    outcome = run_eval(settings, lambda step: None, poll=0.05)
+    outcome = run_eval(settings, lambda step: None, poll=0.05, actor=LOCAL)
     assert not outcome.ok and outcome.run is not None and outcome.run.name == "weak-run"
     assert outcome.error_line.startswith("thresholds not met")
 
@@ -82,7 +83,7 @@ def test_thresholds_missed_still_show_the_run(settings, monkeypatch: pytest.Monk
 def test_a_failed_run_has_no_folder(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     script = "import sys; print('Error: No index yet'); sys.exit(1)"
     monkeypatch.setattr(evalrun, "eval_command", lambda out: [sys.executable, "-c", script])
-    outcome = run_eval(settings, lambda step: None, poll=0.05)
+    outcome = run_eval(settings, lambda step: None, poll=0.05, actor=LOCAL)
     assert outcome.run is None and outcome.returncode == 1
     assert outcome.error_line == "No index yet"
 
@@ -98,5 +99,5 @@ def test_a_child_that_cannot_start_is_a_user_error(
     missing = "/nonexistent/docqa-not-installed"
     monkeypatch.setattr(evalrun, "eval_command", lambda out: [missing, "eval"])
     with pytest.raises(evalrun.EvalStartError, match="could not start") as caught:
-        run_eval(settings, lambda step: None, poll=0.05)
+        run_eval(settings, lambda step: None, poll=0.05, actor=LOCAL)
     assert isinstance(caught.value, DocqaError)

@@ -37,6 +37,7 @@ def test_records_append_and_the_latest_per_answer_wins(tmp_path: Path) -> None:
         "rating",
         "reason",
         "timestamp",
+        "user",
     }
     latest = load_feedback(path)
     assert [(f.answer_id, f.reason) for f in latest] == [("a2", ""), ("a1", "too vague")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.auth import LOCAL
 from app.indexing import (
     built_when,
     corpus_for,
@@ -49,8 +50,12 @@ def test_rebuild_is_incremental(settings, fixture_pages: Path) -> None:  # type:
     steps: list[str] = []
     embedder = FakeEmbedder()
     source = info(str(fixture_pages))
-    first = rebuild(settings, lambda: embedder, source, lambda s, d, t: steps.append(s))
+    first = rebuild(
+        settings, lambda: embedder, source, lambda s, d, t: steps.append(s), actor=LOCAL
+    )
     assert "embedding pages" in steps and report_summary(first).startswith("New index published")
-    again = rebuild(settings, lambda: embedder, open_store(settings).info(), lambda *a: None)
+    again = rebuild(
+        settings, lambda: embedder, open_store(settings).info(), lambda *a: None, actor=LOCAL
+    )
     assert report_summary(again).startswith("Index is up to date")
     assert again.build_id == first.build_id

@@ -12,6 +12,7 @@ from app.models import Answer, AnswerBlock, Citation, Quote
 from app.render.markdown import (
     answer_markdown,
     blocks_markdown,
+    lead_markdown,
     escape,
     inline,
     link,
@@ -20,6 +21,7 @@ from app.render.markdown import (
     plain,
     safe_url,
     source_line,
+    support_markdown,
     words,
 )
 from ingest.models import Block
@@ -59,8 +61,21 @@ def test_html_and_markdown_are_escaped() -> None:
 
 def test_markers_link_to_the_cited_section_and_unknown_ones_are_left_out() -> None:
     out = answer_markdown(answer(prose(("Keys are yours.", 1), ("Not a source.", 7))))
-    assert f"Keys are yours\\. [\\[1\\]]({URL})" in out
-    assert "7" not in out and out.count("](") == 1
+    assert out == f"Keys are yours\\. Not a source\\. [\\[1\\]]({URL})"
+
+
+def test_the_lead_carries_one_marker_then_the_gap_line_then_folded_support() -> None:
+    lead = AnswerBlock("label", (Quote("title", "Seal", (1,)),))
+    body = prose(("Turn it.", 1), ("Then lock it.", 1))
+    more = AnswerBlock("prose", (Quote("sentence", "Keys rotate.", (2,)),), "support")
+    two = (cite(), cite(2, url=URL + "2"))
+    shown = Answer("q?", (lead, body, more), False, citations=two, missing=("GuardDuty",))
+    out = lead_markdown(shown)
+    assert out == f"**Seal**\n\nTurn it\\. Then lock it\\. [\\[1\\]]({URL})\n\n" + (
+        "The pages do not mention GuardDuty\\."
+    )
+    assert support_markdown(shown) == f"Keys rotate\\. [\\[2\\]]({URL}2)"
+    assert answer_markdown(shown) == out + "\n\n" + support_markdown(shown)
 
 
 def test_code_spans_and_code_blocks_stay_code() -> None:
@@ -99,8 +114,8 @@ def test_quoted_rows_are_one_table_under_their_header_and_a_label_is_bold() -> N
     )
     label = AnswerBlock("label", (Quote("title", "Seal the *vault* door", (1,)),))
     out = answer_markdown(answer(label, rows))
-    assert out.startswith(f"**Seal the \\*vault\\* door** [\\[1\\]]({URL})\n\n")
-    assert f"| Key | Use |\n| --- | --- |\n| a | b\\* |\n\n[\\[1\\]]({URL})" in out
+    assert out.startswith("**Seal the \\*vault\\* door**\n\n"), "one marker, after the table"
+    assert out.endswith(f"| Key | Use |\n| --- | --- |\n| a | b\\* |\n\n[\\[1\\]]({URL})")
     headless = AnswerBlock("table", (Quote("row", "| a | b |", (1,), cells=("a", "b")),))
     assert "|   |   |\n| --- | --- |\n| a | b |" in answer_markdown(answer(headless))
 

@@ -29,9 +29,9 @@ def test_each_block_is_written_in_its_shape_with_its_markers() -> None:
     )
     text = answer_text(Answer("q", blocks, False, citations=(SOURCE,)))
     assert text == (
-        "Seal the door [1]\n\nTurn it. [1] Go. [2]\n\n1. one [1]\n  - sub [1]\n\n"
-        "| K | V |\n| --- | --- |\n| a | b |\n[1]\n\n```sh\necho hi\n```\n[1]"
-    )
+        "Seal the door [1]\n\nTurn it. Go. [1][2]\n\n1. one\n  - sub\n\n"
+        "| K | V |\n| --- | --- |\n| a | b |\n\n```sh\necho hi\n```\n[1]"
+    ), "a run of blocks citing the same sources is marked once, after its last block"
     bare = answer_text(Answer("q", blocks, False), markers=False)
     assert "[" not in bare.replace("[1]", "x") and "[1]" not in bare
 
@@ -44,5 +44,19 @@ def test_a_refusal_reads_as_one_plain_line_and_json_carries_the_blocks() -> None
     said = Answer("q", (AnswerBlock("prose", (Quote("sentence", "A.", (1,)),)),), False, (SOURCE,))
     data = answer_data(said)
     assert data["answer"] == "A. [1]"
-    assert data["blocks"] == [{"kind": "prose", "text": "A.", "citations": [1]}]
+    assert data["blocks"] == [{"kind": "prose", "role": "lead", "text": "A.", "citations": [1]}]
+    assert data["partial"] is False and data["missing"] == []
     assert data["citations"][0]["passage"] == "x"
+
+
+def test_what_the_pages_lack_is_said_after_the_lead_and_marks_the_answer_partial() -> None:
+    lead = AnswerBlock("prose", (Quote("sentence", "Trails log calls.", (1,)),))
+    more = AnswerBlock("prose", (Quote("sentence", "Logs go to S3.", (1,)),), "support")
+    gap = ("GuardDuty", "how many days")
+    said = Answer("q", (lead, more), False, (SOURCE,), missing=gap)
+    assert answer_text(said) == (
+        "Trails log calls. [1]\n\nThe pages do not mention GuardDuty or say how many days."
+        "\n\nLogs go to S3. [1]"
+    )
+    assert said.partial and answer_data(said)["missing"] == list(gap)
+    assert not Answer("q", (), True, missing=gap).partial, "a refusal is not partial"
