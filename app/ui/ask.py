@@ -95,11 +95,14 @@ def _answer(turn: Turn, settings: Settings, stream: bool) -> None:
     if answer.refused:
         _refusal(answer)
     else:
-        text = render.answer_markdown(answer)
+        text = render.lead_markdown(answer)
         if stream:
             st.write_stream(render.words(text, STREAM_SECONDS))
         else:
             st.markdown(text)
+        if support := render.support_markdown(answer):
+            with st.expander("More from the pages", icon=":material/unfold_more:"):
+                st.markdown(support)
         _sources(answer)
         total = answer.timings_ms.get("total")
         if total is not None:

@@ -65,11 +65,39 @@ def test_question_is_answered_with_cited_sources(app_settings) -> None:  # type:
     reply = assistant(at)
     assert DOCS_LINK in texts(reply) and "#" in texts(reply)
     assert "**Sources**" in texts(reply)
-    assert reply.expander and all(e.label.startswith("Passage") for e in reply.expander)
+    passages = [e for e in reply.expander if e.label.startswith("Passage")]
+    assert passages and len(passages) == len(reply.expander) - (
+        "More from the pages" in [e.label for e in reply.expander]
+    )
     assert not at.error
     at.run()  # the conversation is replayed on a rerun
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
     assert DOCS_LINK in texts(assistant(at))
+
+
+def test_the_lead_stands_first_and_the_supporting_quotes_fold_under_it(
+    app_settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from app.models import Answer, AnswerBlock, Citation, Quote
+    from ingest.models import Block
+
+    url = "https://docs.aws.amazon.com/comprehend/latest/dg/gadgets.html#locks"
+    cited = Citation(1, "gadgets", "Gadgets", "Gadget locks", url, (Block("paragraph", "x"),), 0.9)
+    blocks = (
+        AnswerBlock("prose", (Quote("sentence", "Gadgets lock with a brass key.", (1,)),)),
+        AnswerBlock("prose", (Quote("sentence", "Spare keys hang by the door.", (1,)),), "support"),
+    )
+
+    def canned(self: Engine, question: str, *args: Any, **kwargs: Any) -> Answer:
+        return Answer(question, blocks, False, citations=(cited,), missing=("GadgetVault",))
+
+    monkeypatch.setattr(Engine, "ask", canned)
+    reply = assistant(ask(start(), "How do gadgets lock, and does GadgetVault help?"))
+    first = reply.markdown[0].value
+    assert first.startswith("Gadgets lock with a brass key\\.") and "Spare keys" not in first
+    assert "The pages do not mention GadgetVault\\." in first, "the gap is named under the lead"
+    folded = [e for e in reply.expander if e.label == "More from the pages"]
+    assert folded and "Spare keys hang by the door" in folded[0].markdown[0].value
 
 
 def test_follow_up_passes_earlier_questions(app_settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
