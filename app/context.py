@@ -15,16 +15,6 @@ from docqa.sections import ReaderSettings
 from ingest.models import Block, Chunk, Unit
 from ingest.units import UnitIndex
 
-# Sentences that point elsewhere instead of saying something: references to other pages and
-# sentences about the document itself. Documentation is full of them in every domain.
-_NAVIGATION = re.compile(
-    r"^(for (\w+ ){0,3}(information|details)\b|for (a|an|the) (\w+ ){0,2}(list|table|overview|"
-    r"example|description|summary|introduction)\b|to learn (more|about|how)\b|learn more\b|"
-    r"see also\b|see\s|(this|the following|these) (topic|section|page|chapter|guide|document|"
-    r"tutorial)s?\b|before you (proceed|begin|start)\b|in this (topic|section|page|chapter|"
-    r"guide)\b)",
-    re.IGNORECASE,
-)
 # A sentence opening with one of these leans on the one before ("These include PCI, ...").
 _ANAPHOR = re.compile(
     r"^(These|This|They|Those|Such|It|For example|E\.g\.|However|Additionally|Also|"
@@ -62,21 +52,9 @@ class Candidate:
         return blocks[self.unit.block] if 0 <= self.unit.block < len(blocks) else None
 
 
-def is_navigation(text: str) -> bool:
-    """True for a sentence that points elsewhere instead of answering."""
-    return bool(_NAVIGATION.match(text.strip("*_ ")))
-
-
 def leans_on_before(c: Candidate) -> bool:
     """A sentence that opens with a word pointing back ("These include ...")."""
     return c.kind == "sentence" and bool(_ANAPHOR.match(c.text))
-
-
-def is_label(text: str, kind: str) -> bool:
-    """A title line, or a short sentence with no closing punctuation (a pseudo-heading)."""
-    if kind == "title":
-        return True
-    return kind == "sentence" and (len(text) < 25 or text.rstrip()[-1:] not in ".:?!)")
 
 
 class Reading:
@@ -98,15 +76,10 @@ class Reading:
     def candidate(
         self, row: int, rank: int, passage: Passage | None = None, passage_rank: int = 0
     ) -> Candidate:
-        """A unit scored: cosine plus weighted word coverage, discounted by page rank, for
-        navigation sentences and for labels."""
+        """A unit scored: cosine plus weighted word coverage, discounted by page rank."""
         cfg, unit = self.config, self.units.units[row]
         cover = self.weighed.coverage(unit.text, unit.heading, cfg.heading_share)
         score = (float(self.sims[row]) + cfg.lexical_weight * cover) / (1 + cfg.rank_decay * rank)
-        if is_navigation(unit.text):
-            score *= cfg.navigation_factor
-        elif is_label(unit.text, unit.kind):
-            score *= cfg.label_factor
         passage = passage or Passage(self.chunks[unit.chunk_id])
         sim = float(self.sims[row])
         return Candidate(row, unit, passage, rank, sim, cover, score, passage_rank)

@@ -40,8 +40,6 @@ class ReaderSettings(Section):
     lexical_weight: float = Field(default=0.5, ge=0)  # question-word coverage beside cosine
     heading_share: float = Field(default=0.3, ge=0, le=1)  # a word only in the heading path
     rank_decay: float = Field(default=0.15, ge=0)  # each page further down costs this share
-    navigation_factor: float = Field(default=0.4, ge=0, le=1)  # a sentence pointing elsewhere
-    label_factor: float = Field(default=0.5, ge=0, le=1)  # a short line with no end mark
     keep_ratio: float = Field(default=0.6, ge=0, le=1)  # units this close to the best join it
     other_page_words: float = Field(default=0.25, ge=0, le=1)  # another page must add these
     # The lead: what a user reads first, at most this long (code aside) and this many units
