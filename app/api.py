@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from app.about import pages_of
 from app.auth import Actor, Role, Tokens
 from app.ratelimit import RateLimited
 from app.scope import ScopeError
@@ -32,10 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("docqa.api")
 DESCRIPTION = (
-    "Cited answers from the *Security in Amazon Comprehend* documentation pages (encryption "
-    "at rest and in transit with KMS, IAM and identity-based policies, VPC endpoints and "
-    "network isolation, logging with CloudTrail, compliance, resilience, the confused deputy "
-    "problem), answered offline by docqa. A question the pages do not cover is refused."
+    "Cited answers from {pages}, answered offline by docqa. An answer leads with what the "
+    "pages say and names what they lack (partial, missing); a question they do not cover "
+    "is refused."
 )
 
 
@@ -146,7 +146,8 @@ def create_app(settings: "Settings", engine: "Engine | None" = None) -> FastAPI:
             raise Unauthorized
         return found
 
-    api = FastAPI(title="docqa", version="1", description=DESCRIPTION)
+    described = DESCRIPTION.format(pages=pages_of(engine, settings.serving.docs_name))
+    api = FastAPI(title="docqa", version="1", description=described)
     api.add_middleware(BodyLimit, max_bytes=settings.serving.max_body_bytes)
     _handlers(api)
     Caller = Annotated[Actor, Depends(caller)]

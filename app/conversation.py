@@ -1,4 +1,4 @@
-"""The chat as plain data: turns, the history a follow-up needs, example questions."""
+"""The chat as plain data: turns, and the history a follow-up needs."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.models import Answer
-
-EXAMPLES = (
-    "How does Amazon Comprehend encrypt the output of a job with KMS?",
-    "Which parts of security does AWS handle, and which are up to me?",
-    "How do I run Comprehend jobs inside my VPC?",
-    "How can I prevent the confused deputy problem?",
-)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from starlette.responses import JSONResponse
 
+from app.about import pages_of
 from app.auth import Actor, Role, Tokens
 from app.service import Question, Service
 
@@ -22,25 +23,20 @@ if TYPE_CHECKING:
     from app.engine import Engine
     from docqa.settings import Settings
 
-PAGES = (
-    "the 'Security in Amazon Comprehend' pages of the AWS documentation: data protection and "
-    "encryption at rest and in transit (AWS KMS keys for jobs, models and endpoints), "
-    "identity and access management (IAM policies, service roles, the confused deputy "
-    "problem), VPC endpoints (AWS PrivateLink) and network isolation, logging with AWS "
-    "CloudTrail, compliance validation, resilience and infrastructure security"
-)
 INSTRUCTIONS = (
-    f"docqa answers from {PAGES}, quoting them with numbered citations and deep links. "
-    "It refuses (refused: true) when the pages do not answer; do not guess past a refusal."
+    "docqa answers from {pages}, quoting them with numbered citations and deep links. "
+    "It refuses (refused: true) when the pages do not answer, and names what they lack "
+    "(partial: true, missing); do not guess past either."
 )
 ASK = (
-    f"Ask a question about {PAGES}. Returns the answer text with [n] markers, its citations "
+    "Ask a question about {pages}. Returns the answer text with [n] markers, its citations "
     "(page, section, URL, the passage quoted), refused and reasons when the pages do not "
-    "cover it. Pass earlier questions of the conversation as history for a follow-up, and "
-    "guide to answer from one guide of the index only."
+    "cover it, partial and missing when they cover part of it. Pass earlier questions of the "
+    "conversation as history for a follow-up, and guide to answer from one guide of the "
+    "index only."
 )
 SEARCH = (
-    f"Search {PAGES} and return the best passages (page, title, section, URL, text), "
+    "Search {pages} and return the best passages (page, title, section, URL, text), "
     "without composing an answer. k: how many pages (default 5)."
 )
 
@@ -53,7 +49,8 @@ def build_server(settings: Settings, engine: Engine | None = None) -> MCPServer:
         engine = Engine(settings)
     service = Service(settings, engine)
     tokens = Tokens(settings.serving.api_tokens)
-    server: MCPServer = MCPServer("docqa", instructions=INSTRUCTIONS)
+    pages = pages_of(engine, settings.serving.docs_name)
+    server: MCPServer = MCPServer("docqa", instructions=INSTRUCTIONS.format(pages=pages))
 
     def caller(ctx: Context) -> Actor:
         """The token's viewer over HTTP (the middleware let only valid ones in); the local
@@ -63,7 +60,7 @@ def build_server(settings: Settings, engine: Engine | None = None) -> MCPServer:
         found = tokens.actor(token, "mcp") if token else None
         return found or Actor("local", Role.VIEWER, "mcp")
 
-    @server.tool(description=ASK)
+    @server.tool(description=ASK.format(pages=pages))
     async def ask_docs(
         question: str, ctx: Context, history: list[str] | None = None, guide: str | None = None
     ) -> dict[str, Any]:
@@ -71,7 +68,7 @@ def build_server(settings: Settings, engine: Engine | None = None) -> MCPServer:
         who = caller(ctx)
         return await anyio.to_thread.run_sync(service.ask, who, asked)
 
-    @server.tool(description=SEARCH)
+    @server.tool(description=SEARCH.format(pages=pages))
     async def search_docs(query: str, ctx: Context, k: int = 5) -> dict[str, Any]:
         who = caller(ctx)
         return await anyio.to_thread.run_sync(service.search, who, query, max(1, min(k, 50)))

@@ -33,6 +33,8 @@ class Manifest:
     license: str
     license_url: str
     pages: tuple[PageSource, ...]
+    copyright: str = ""
+    examples: tuple[str, ...] = ()  # questions the app offers to try
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
@@ -60,4 +62,6 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         license=data["license"],
         license_url=data["license_url"],
         pages=pages,
+        copyright=data.get("copyright", ""),
+        examples=tuple(data.get("examples", ())),
     )

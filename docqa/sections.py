@@ -96,3 +96,6 @@ class ServingSettings(Section):
     api_tokens: list[SecretStr] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64_000, ge=1024)  # a larger request is refused (413)
     max_history: int = Field(default=20, ge=0)  # earlier questions an API request may carry
+    # The documentation's name, as the app, the API and the MCP server call it; unset: the
+    # pinned pages' title, or the name of the folder the pages were indexed from.
+    docs_name: str | None = None

@@ -41,7 +41,7 @@ def sign_in_on(settings: Settings) -> bool:
 def _sign_in_page() -> None:
     st.title("Ask the docs", anchor=False)
     st.info(
-        "Sign in to ask questions about the *Security in Amazon Comprehend* pages.",
+        "Sign in to ask questions about the documentation pages.",
         icon=":material/lock:",
     )
     if st.button("Sign in", icon=":material/login:", type="primary"):

@@ -9,7 +9,7 @@ import streamlit as st
 from app import feedback
 from app.audit import AuditLog
 from app.auth import Actor
-from app.conversation import EXAMPLES, Turn, history, shown_question
+from app.conversation import Turn, history, shown_question
 from app.engine import Engine
 from app.models import Answer
 from app.ratelimit import RateLimited
@@ -75,7 +75,7 @@ def _refusal(answer: Answer) -> None:
     why = f" Why: {render.plain('; '.join(answer.reasons))}." if answer.reasons else ""
     st.info(
         f"**Not in the documentation.** {render.plain(answer_text(answer))}{why} "
-        "Try rephrasing, or ask about security in Amazon Comprehend.",
+        "Try rephrasing, or ask about what the pages cover.",
         icon=":material/search_off:",
     )
     if answer.related:
@@ -170,9 +170,11 @@ def _ask(question: str, settings: Settings, k: int, turns: list[Turn]) -> Turn:
     return turn
 
 
-def _examples() -> None:
+def _examples(examples: tuple[str, ...]) -> None:
+    if not examples:
+        return
     st.markdown("**Try one of these:**")
-    for n, question in enumerate(EXAMPLES):
+    for n, question in enumerate(examples):
         st.button(question, key=f"example-{n}", on_click=_ask_example, args=(question,))
 
 
@@ -182,11 +184,13 @@ def main() -> None:
     turns: list[Turn] = st.session_state.setdefault(TURNS, [])
     title, action = st.columns([5, 2], vertical_alignment="bottom")
     title.title("Ask the docs", anchor=False)
+    pages = widgets.about(settings)
     st.caption(
-        "Answers quote the 16 *Security in Amazon Comprehend* pages and link each sentence "
-        'to its section; questions the pages do not cover get a plain "not in the documentation".'
+        f"Answers lead with what the {pages.pages or ''} *{render.escape(pages.name)}* pages "
+        "say, link each quote to its section, and name what the pages lack; questions they "
+        'do not cover get a plain "not in the documentation".'
     )
-    prompt = st.chat_input("Ask about security in Amazon Comprehend")
+    prompt = st.chat_input(f"Ask about the {pages.name} pages")
     question = prompt if isinstance(prompt, str) else st.session_state.pop(PENDING, None)
     for turn in turns:
         _question(turn, settings)
@@ -202,7 +206,7 @@ def main() -> None:
             width="stretch",
         )
     else:
-        _examples()
+        _examples(pages.examples)
 
 
 main()

@@ -11,11 +11,7 @@ from app.ui import access, sidebar, widgets
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(
-    page_title="docqa · Security in Amazon Comprehend",
-    page_icon=":material/shield_lock:",
-    layout="centered",
-)
+st.set_page_config(page_title="docqa", page_icon=":material/shield_lock:", layout="centered")
 settings = widgets.settings()
 actor = access.actor(settings)  # the sign-in page, when sign-in is on and nobody is signed in
 pages = [
@@ -27,7 +23,7 @@ if actor.is_maintainer:
 page = st.navigation(pages)
 sidebar.render(settings, actor)
 page.run()
-widgets.footer()
+widgets.footer(settings)
 # Open the index and run the model once the page is drawn, while the user types; a failure
 # here is reported, with its fix, when a question is asked.
 with contextlib.suppress(Exception):

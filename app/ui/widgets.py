@@ -6,14 +6,14 @@ import logging
 
 import streamlit as st
 
+from app.about import About, describe
 from app.engine import Engine
+from app.loaded import Loaded
 from app.render.markdown import plain
 from docqa.errors import DocqaError
 from docqa.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("docqa.ui")
-SOURCE_URL = "https://github.com/awsdocs/amazon-comprehend-developer-guide"
-LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
 
 
 def settings() -> Settings:
@@ -63,11 +63,24 @@ def show_error(exc: BaseException) -> None:
     st.error(error_message(exc), icon=":material/error:")
 
 
-def footer() -> None:
+GENERIC = About("indexed", 0, (), (), "Answers quote the indexed pages.")
+
+
+def about(current: Settings) -> About:
+    """What the index holds, described (the generic description while there is no index)."""
+    try:
+        loaded = engine(current).load()
+    except DocqaError:
+        return GENERIC
+    return _about(loaded.info.build_id, current.serving.docs_name, loaded)
+
+
+@st.cache_resource(show_spinner=False)
+def _about(build_id: str, name: str | None, _loaded: Loaded) -> About:
+    return describe(_loaded, name)
+
+
+def footer(current: Settings) -> None:
     """Credit the pages and their licence."""
     st.divider()
-    st.caption(
-        "Answers come from the *Security in Amazon Comprehend* pages of the AWS documentation "
-        f"([awsdocs/amazon-comprehend-developer-guide]({SOURCE_URL})), "
-        f"© Amazon.com, Inc. or its affiliates, licensed under [CC BY-SA 4.0]({LICENCE_URL})."
-    )
+    st.caption(plain(about(current).credit).replace("\\*", "*"))

@@ -50,7 +50,8 @@ class DocqaGroup(click.Group):
 def cli(
     ctx: click.Context, index_dir: Path | None, chroma_url: str | None, settings_file: Path | None
 ) -> None:
-    """docqa: cited answers from the Security in Amazon Comprehend pages, offline."""
+    """docqa: cited answers from documentation pages, offline (by default the Security in
+    Amazon Comprehend pages)."""
     try:
         ctx.obj = load_settings(
             index_dir=index_dir, chroma_url=chroma_url, settings_file=settings_file

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.conversation import EXAMPLES, Turn, history, shown_question
+from app.conversation import Turn, history, shown_question
 from app.models import Answer
 from app.question import CleanedQuestion, clean_question, conversation
+from corpus.manifest import load_manifest
 from docqa.settings import Settings
 from tests.support.answers import said
 
@@ -27,6 +28,9 @@ def test_long_questions_are_cut_for_display() -> None:
     assert shown_question("x" * 30, 10) == "x" * 10 + " …"
 
 
+EXAMPLES = load_manifest().examples  # what the app offers over the pinned pages
+
+
 def test_examples_are_asked_exactly_as_shown() -> None:
     limit = Settings().max_question_chars
     assert len(EXAMPLES) >= 3 and len(set(EXAMPLES)) == len(EXAMPLES)
@@ -44,6 +48,26 @@ def test_every_example_is_answered_from_the_pages(real_engine, example: str) -> 
     answer = real_engine.ask(example)
     assert not answer.refused, answer.reasons
     assert answer.citations and all(c.passage for c in answer.citations)
+
+
+def test_the_app_describes_the_pages_it_serves(fake_index, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.about import describe
+    from app.engine import Engine
+    from ingest.pipeline import run_ingest
+    from tests.support.embedders import FakeEmbedder
+
+    pinned = describe(Engine(fake_index, embedder=FakeEmbedder(fake_index.embed_model)).load())
+    assert pinned.name == "Security in Amazon Comprehend" and pinned.examples == EXAMPLES
+    assert pinned.pages == 16 and "CC BY-SA 4.0" in pinned.credit
+    other = fake_index.with_overrides(data_dir=tmp_path / "other")
+    folder = tmp_path / "gadget-user-guide"
+    folder.mkdir()
+    (folder / "gadgets.md").write_text("# Locking gadgets\n\nGadgets lock with a key.\n")
+    run_ingest(other, lambda: FakeEmbedder(fake_index.embed_model), folder)
+    own = describe(Engine(other, embedder=FakeEmbedder(fake_index.embed_model)).load())
+    assert own.name == "Gadget user guide" and own.topics == ("Locking gadgets",)
+    assert "Comprehend" not in own.credit + " ".join(own.examples)
+    assert describe(Engine(other).load(), "Gadgets").name == "Gadgets"
 
 
 def test_a_follow_up_embeds_only_itself_and_reads_the_conversation(fake_index) -> None:  # type: ignore[no-untyped-def]

@@ -12,9 +12,9 @@ from app.models import Answer, AnswerBlock, Citation, Quote
 from app.render.markdown import (
     answer_markdown,
     blocks_markdown,
-    lead_markdown,
     escape,
     inline,
+    lead_markdown,
     link,
     passage_label,
     passage_markdown,
