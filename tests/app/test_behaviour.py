@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.context import is_navigation
-from app.render.plain import REFUSAL
+from app.render.plain import REFUSAL, answer_text
 
 pytestmark = pytest.mark.slow
 READER = Path(__file__).resolve().parents[1] / "fixtures" / "reader"
@@ -182,12 +181,40 @@ def test_the_page_the_reader_quotes_leads_the_ranking(engine, monkeypatch) -> No
     assert answer.retrieved_pages[0] == "quill-network"
 
 
-def test_boilerplate_does_not_lead_an_answer(engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_answering_sentence_leads_not_the_page_s_boilerplate(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask("What permission does a user need to call GetDocument in Quillstore?")
     assert not answer.refused
-    first = answer.text.split(" [", 1)[0]
-    assert not is_navigation(first), first
+    lead = answer_text(answer, markers=False)[:300]
+    assert lead.startswith("To call `GetDocument`, a user or role needs the `quill:GetDocument`")
     assert "This topic provides" not in answer.text and "Before you proceed" not in answer.text
+    assert answer.text.count("[1]") == 1 or not answer.blocks[1:], "one marker per lead block"
+
+
+@pytest.mark.parametrize(
+    ("question", "lacking", "answered"),
+    [
+        (
+            "Which managed policy lets a user only read documents, and can QuillGuard alert "
+            "us when it is attached?",
+            "QuillGuard",
+            "QuillstoreReader",
+        ),
+        (
+            "How many hours do the temporary credentials of a server's role last?",
+            "how many hours",
+            "temporary credentials",
+        ),
+    ],
+)
+def test_what_the_pages_lack_is_named_and_the_rest_answered(
+    engine, question: str, lacking: str, answered: str
+) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(question)
+    assert not answer.refused and answer.partial, answer.reasons
+    assert answer.missing == (lacking,) and answered in answer.text
+    assert f"The pages do not {'say' if lacking.startswith('how') else 'mention'} {lacking}." in (
+        answer.text
+    )
 
 
 def test_a_policy_is_quoted_whole_after_its_intro(engine) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from app.citing import cite, cited_first
-from app.context import is_navigation
 from app.lexicon import Lexicon, words_of
 from app.models import Answer, Hit, Passage
 from app.reader import Composition, Reading, candidates, compose
@@ -52,33 +51,6 @@ class Build:
         hits = [Hit(p, 1.0, tuple(ps)) for p, ps in pages.items()]
         rows = self.units.rows_by_chunk()
         return [c.text for c in composed(candidates(hits, reading, rows), reading).units]
-
-
-def test_navigation_sentences_are_recognised() -> None:
-    assert is_navigation("This topic provides examples of policies for Gadgets.")
-    assert is_navigation("Before you proceed, we recommend that you review the overview.")
-    assert is_navigation("For more information, see Gadget keys.")
-    assert is_navigation("For general information, see the gadget guide.")
-    assert not is_navigation("To call GetGadget, a user needs the gadget:Get permission.")
-    assert not is_navigation("Topics in this release cover gadget keys.")
-
-
-def test_boilerplate_does_not_lead_when_a_sentence_answers() -> None:
-    build = Build(
-        [
-            chunk(
-                "gadgets",
-                0,
-                "This topic provides examples of the permission GetGadget needs. Before you "
-                "proceed, review which permission GetGadget needs. To call GetGadget, a user "
-                "needs the gadget:Get permission.",
-            )
-        ]
-    )
-    # Every sentence is as close in meaning: the one that says something must lead.
-    answer = build.read("Which permission does GetGadget need?", {"": 0.6})
-    assert answer[0].startswith("To call GetGadget")
-    assert not any(is_navigation(t) for t in answer[:1])
 
 
 def test_a_list_comes_with_the_line_that_opens_it_even_across_chunks() -> None:
