@@ -92,6 +92,15 @@ def saved_chunks(folder: Path) -> list[Chunk] | None:
         return [Chunk.from_stored(*orjson.loads(line)) for line in lines]
 
 
+def saved_info(folder: Path) -> IndexInfo | None:
+    """What built a build, as saved beside it (None when not saved, or unreadable)."""
+    try:
+        meta = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
+        return IndexInfo.from_metadata(meta["build_id"], meta["metadata"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _saved_info(folder: Path) -> tuple[IndexInfo, dict[str, float]] | None:
     path = folder / INFO_FILE
     if not path.is_file():

@@ -161,10 +161,18 @@ class IndexStore(ABC):
                 raise self._damaged(f"{exc.__class__.__name__}: {exc}") from exc
 
     def info(self) -> IndexInfo | None:
-        """What built the active index, or None when there is none."""
+        """What built the active index, or None when there is none: read from the files
+        saved beside the build when they are there (no Chroma client is opened, which the
+        app does at every rerun), else from the build's collection."""
+        from ingest.build import saved_info
+
         build_id = self.current_id()
         if build_id is None:
             return None
+        self.check_present(build_id)
+        saved = saved_info(self.reading_dir(build_id))
+        if saved is not None and saved.build_id == build_id:
+            return saved
         return self._read_info(build_id, self.open(build_id))
 
     def open_current(self, model: str | None = None) -> tuple[IndexInfo, Collection]:

@@ -186,7 +186,7 @@ def test_the_answering_sentence_leads_not_the_page_s_boilerplate(engine) -> None
     assert not answer.refused
     lead = answer_text(answer, markers=False)[:300]
     assert lead.startswith("To call `GetDocument`, a user or role needs the `quill:GetDocument`")
-    assert "This topic provides" not in answer.text and "Before you proceed" not in answer.text
+    assert "This topic provides" not in lead and "Before you proceed" not in lead
     assert answer.text.count("[1]") == 1 or not answer.blocks[1:], "one marker per lead block"
 
 
