@@ -29,6 +29,8 @@ from app.reader import Reading, candidates, compose
 from app.refusal import Calibration, reasons
 from app.render.plain import answer_text
 from app.retrieve import Query, Retrieval, Retriever
+from app.safety import REASON as MISUSE
+from app.safety import misuse
 from app.scope import Scope
 from app.spelling import Speller, note
 from ingest.build import open_build
@@ -211,6 +213,8 @@ class Engine:
     def _compose(self, question: str, asked: Asked, found: Retrieval) -> Answer:
         """The extractive answer, or a refusal with its reasons."""
         hits, build = tuple(found.hits), asked.loaded.build
+        if misuse(question):
+            return Answer(question, (), True, hits=hits, reasons=(MISUSE,))
         reading = Reading(
             build.units, build.chunks, asked.sims, words_of(asked.query.lexical),
             asked.loaded.lexicon, self.settings.reader,

@@ -9,16 +9,19 @@ from collections.abc import Callable, Sequence
 
 # Pasted text (quoted or in backticks), ARNs, paths and error names: context, never asked for.
 _PASTED = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\S*arn:\S*|\S+(?:Exception|Error)\S*|\S+/\S+")
-# A name: an identifier in CamelCase, an acronym, or words in Title Case.
+# A name: an identifier in CamelCase or snake_case, an acronym, or words in Title Case.
 _NAMED = re.compile(
-    r"\b(?:[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]?|[A-Z][a-z]+(?: [A-Z][a-z]+)+)\b"
+    r"\b(?:[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]?|[A-Z][a-z]+(?: [A-Z][a-z]+)+"
+    r"|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b"
 )
 # What asks for a number: a count, a duration, a frequency, a size, a limit.
 _QUANTITY = re.compile(
     r"\b(?i:how (?:many|much|long|often|large|big|soon))(?! of\b)"
     r"(?: (?!(?:is|are|was|were|does|do|did|has|have|can|will|should)\b)[a-z]+s\b)?"
-    r"|\b(?i:(?:the )?(?:maximum|minimum|limit|quota|retention period|waiting period))"
-    r"(?: (?!(?:for|of|on|in|to|that|i|we|can|is|are)\b)[a-z]+){0,2}\b"
+    r"|\b(?i:(?:the )?(?:maximum|minimum|max|min|limit|quota|retention period|waiting period|"
+    r"number of|percentage|percent|price|cost|request rate|rate limit))"
+    r"(?: (?!(?:for|of|on|in|to|that|i|we|you|they|it|can|is|are|do|does|did|was|were|will|"
+    r"would|should|has|have|with|a|an|the)\b)[a-z]+){0,2}\b"
 )
 # A number ("one" aside: "one or more" gives no count).
 _NUMBER = re.compile(

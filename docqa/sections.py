@@ -23,7 +23,7 @@ class RetrievalSettings(Section):
     # naming the question's identifier add nothing beside sentence vectors and BM25.
     dense_weight: float = Field(default=0.0, ge=0)
     lexical_weight: float = Field(default=1.0, ge=0)
-    unit_weight: float = Field(default=1.0, ge=0)
+    unit_weight: float = Field(default=2.0, ge=0)
     exact_weight: float = Field(default=0.0, ge=0)
     # Pages the last answer cited, for a follow-up: one rank-one vote, times this weight.
     prior_weight: float = Field(default=1.0, ge=0)
