@@ -213,7 +213,7 @@ class Engine:
     def _compose(self, question: str, asked: Asked, found: Retrieval) -> Answer:
         """The extractive answer, or a refusal with its reasons."""
         hits, build = tuple(found.hits), asked.loaded.build
-        if misuse(question):
+        if self.settings.refusal.refuse_misuse and misuse(question):
             return Answer(question, (), True, hits=hits, reasons=(MISUSE,))
         reading = Reading(
             build.units, build.chunks, asked.sims, words_of(asked.query.lexical),
@@ -245,6 +245,7 @@ class Engine:
         listed = any(b.kind in ("list", "table") and len(b.quotes) > 1 for b in blocks)
         lexicon = asked.loaded.lexicon
         lacks = missing(question, asking_spans(question), quoted, listed, lexicon.mentions)
+        lacks = lacks if self.settings.refusal.name_gaps else ()
         return Answer(
             question, blocks, False, citations=citations, hits=ranked, signals=signals,
             missing=lacks,

@@ -63,6 +63,10 @@ class RefusalSettings(Section):
     topic_sample: int = Field(default=2000, ge=1)
     # The share of the pages' headings the probe must score as covered to judge questions.
     topic_min_share: float = Field(default=0.9, ge=0, le=1)
+    # Name what the pages lack (a name no page mentions, an amount the lead does not give),
+    # and refuse requests to get around security or hide activity (docs/reader.md).
+    name_gaps: bool = True
+    refuse_misuse: bool = True
 
 
 class ServingSettings(Section):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ import httpx
 
 from docqa.errors import DocqaError
 from docqa.settings import Settings, settings_env
+from eval.metrics import percentile
 from eval.questions import TUNE_QUESTIONS, load_questions
 
 
@@ -88,20 +88,13 @@ def run_round(
 
 def summary(latencies: list[float], errors: list[str], seconds: float) -> dict[str, Any]:
     """Counts, throughput and latency percentiles of one side."""
-    ordered = sorted(latencies)
-    p95 = (
-        statistics.quantiles(ordered, n=20)[-1]
-        if len(ordered) >= 2
-        else ordered[0]
-        if ordered
-        else 0.0
-    )
+    p50, p95 = (percentile(latencies, q) for q in (50, 95)) if latencies else (0.0, 0.0)
     return {
         "answers": len(latencies),
         "errors": len(errors),
         "first_errors": errors[:3],
         "per_second": round(len(latencies) / seconds, 2) if seconds else 0.0,
-        "p50_ms": round(statistics.median(ordered), 1),
+        "p50_ms": round(p50, 1),
         "p95_ms": round(p95, 1),
         "seconds": round(seconds, 1),
     }
