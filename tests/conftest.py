@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
+from tests.support.servers import stop
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -207,11 +208,6 @@ def serve_app(tmp_path: Path) -> ServeApp:
             _wait_healthy(served, log, timeout)
             yield served
         finally:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop(child)
 
     return start

@@ -1,4 +1,4 @@
-"""Fixtures of the app tests: a made-up evaluation results folder."""
+"""Fixtures of the app tests: a made-up evaluation results folder, a browser, a shared index."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from docqa.settings import Settings
+from ingest.pipeline import run_ingest
+from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -116,3 +120,12 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> Settings:
+    """The 16 pages indexed with the fake embedder, once for a whole test module."""
+    data = tmp_path_factory.mktemp("index") / "data"
+    settings = Settings(data_dir=data, embed_model=FAKE_MODEL, embed_backend=FAKE)
+    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
+    return settings

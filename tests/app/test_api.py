@@ -17,26 +17,13 @@ from docqa.cli import cli
 from docqa.settings import Settings, settings_env
 from ingest.pipeline import run_ingest
 from ingest.store import open_store
+from tests.support.answers import without_timings
 from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
 from tests.support.servers import Running, serving
 
 TOKEN, OTHER = "dq_test_token_one", "dq_test_token_two"
 QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
 FOLLOW_UP = "and what about custom models?"
-
-
-def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
-    """An answer object minus what differs between two askings (how long each took)."""
-    return {key: value for key, value in answer.items() if key != "timings_ms"}
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> Settings:
-    """The 16 pages indexed with the fake embedder, for the whole module."""
-    data = tmp_path_factory.mktemp("api") / "data"
-    settings = Settings(data_dir=data, embed_model=FAKE_MODEL, embed_backend=FAKE)
-    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
-    return settings
 
 
 def api_env(settings: Settings, **serving: Any) -> dict[str, str]:

@@ -21,23 +21,12 @@ from app.auth import hash_token
 from app.engine import Engine
 from docqa.settings import Settings, settings_env
 from ingest.pipeline import run_ingest
+from tests.support.answers import without_timings
 from tests.support.embedders import FAKE, FAKE_MODEL, FakeEmbedder
 from tests.support.servers import Running, serving
 
 TOKEN = "dq_mcp_test_token"
 QUESTION = "How does Amazon Comprehend encrypt the output of a job with KMS?"
-
-
-def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in answer.items() if key != "timings_ms"}
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, security_corpus: Path) -> Settings:
-    data = tmp_path_factory.mktemp("mcp") / "data"
-    settings = Settings(data_dir=data, embed_model=FAKE_MODEL, embed_backend=FAKE)
-    run_ingest(settings, lambda: FakeEmbedder(FAKE_MODEL), security_corpus)
-    return settings
 
 
 def stdio(settings: Settings) -> StdioServerParameters:

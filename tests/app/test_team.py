@@ -165,9 +165,12 @@ def test_the_auth_section_comes_from_settings_or_from_streamlits_file(tmp_path: 
     assert auth.configured_in_files([providers])
 
 
-def streamlit_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Calls that would have started Streamlit (exec or child), recorded instead."""
+def streamlit_runs(monkeypatch: pytest.MonkeyPatch, home: Path) -> list[dict[str, Any]]:
+    """Calls that would have started Streamlit (exec or child), recorded instead; `home` is
+    both the home folder and the working folder."""
     calls: list[dict[str, Any]] = []
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home)
 
     def fake_execve(path: str, args: list[str], env: dict[str, str]) -> None:
         calls.append({"args": args, "env": env, "files": {}})
@@ -185,9 +188,7 @@ def streamlit_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_serve_beyond_loopback_without_sign_in_says_how_to_configure_it(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = streamlit_runs(monkeypatch)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
+    calls = streamlit_runs(monkeypatch, tmp_path)
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"], env=settings_env(settings))
     assert result.exit_code == 1 and result.output.startswith("Error:")
     assert "DOCQA_SERVING__OIDC_METADATA_URL" in result.output
@@ -202,9 +203,7 @@ def test_serve_beyond_loopback_without_sign_in_says_how_to_configure_it(
 def test_serve_with_sign_in_writes_a_private_secrets_file_and_removes_it(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = streamlit_runs(monkeypatch)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
+    calls = streamlit_runs(monkeypatch, tmp_path)
     serving = ServingSettings(
         oidc_metadata_url="http://127.0.0.1:9/.well-known/openid-configuration",
         oidc_client_id="docqa",

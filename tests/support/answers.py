@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.models import Answer, AnswerBlock, Quote
 
 
@@ -26,3 +28,8 @@ def said(*sentences: tuple[str, int]) -> tuple[AnswerBlock, ...]:
     """An answer's blocks: one paragraph of (sentence, source number) quotes."""
     quotes = tuple(Quote("sentence", text, (n,) if n else ()) for text, n in sentences)
     return (AnswerBlock("prose", quotes),) if quotes else ()
+
+
+def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer object minus what differs between two askings (how long each took)."""
+    return {key: value for key, value in answer.items() if key != "timings_ms"}

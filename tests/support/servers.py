@@ -65,9 +65,14 @@ def serving(
             time.sleep(0.2)
         yield running
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        stop(child)
+
+
+def stop(child: subprocess.Popen[bytes]) -> None:
+    """Ask a child to end; kill it if it has not within 15 s."""
+    child.terminate()
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
