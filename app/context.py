@@ -124,11 +124,14 @@ class Reading:
 
     def follow_on(self, lead: Candidate) -> list[Candidate]:
         """What a unit needs after it: the code block, list items or rows it opens (a
-        table's header row opens its rows), or the next sentence of its paragraph when that
-        one leans on it."""
+        table's header row opens its rows), the sentence a title line names, or the next
+        sentence of its paragraph when that one leans on it."""
         nxt = self.near(lead, self.step(lead.row, 1))
         if nxt is None:
             return []
+        if lead.kind == "title":
+            named = nxt.unit.chunk_id == lead.unit.chunk_id and nxt.kind == "sentence"
+            return [nxt] if named else []
         opened = self.opens(lead)
         if nxt.kind == "code" and opened == "code":
             return [nxt]

@@ -86,7 +86,7 @@ def _support(
         if other_page and lexicon.share(new_words, words) < cfg.other_page_words:
             continue
         group = _fresh(reading.expand(c), chosen)
-        if not group or _size([*chosen, *group]) > cfg.max_chars:
+        if _labels_only(group) or _size([*chosen, *group]) > cfg.max_chars:
             continue
         chosen.extend(group)
         pages.setdefault(c.passage.page_id, []).extend(group)
@@ -115,6 +115,11 @@ def _size(units: Sequence[Candidate]) -> int:
 def _main(units: Sequence[Candidate]) -> int:
     """The units a run holds, the lines brought to read them aside (titles, headings)."""
     return sum(1 for c in units if c.kind not in ("heading", "title", "code"))
+
+
+def _labels_only(units: Sequence[Candidate]) -> bool:
+    """Whether a run holds nothing to read but titles and headings (or nothing at all)."""
+    return all(c.kind in ("heading", "title") for c in units)
 
 
 def lead(ranked: Sequence[Candidate]) -> Candidate | None:

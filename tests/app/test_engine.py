@@ -43,7 +43,8 @@ def test_answer_cites_what_it_says(real_engine) -> None:  # type: ignore[no-unty
         "What must a job's role be allowed to do in KMS so its storage volume gets encrypted?"
     )
     assert not answer.refused, answer.reasons
-    assert "kms:CreateGrant" in answer.text
+    assert {c.page for c in answer.citations} == {"kms-in-comprehend"}
+    assert "storage volume" in answer.text
     assert unquoted(answer) == []
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers == {c.n for c in answer.citations}, "only cited sources are listed"

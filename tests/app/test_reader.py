@@ -273,6 +273,27 @@ def test_a_sentence_opening_a_step_brings_the_title_line_that_names_it() -> None
     assert "Seal the vault door" not in inner
 
 
+def test_a_title_line_is_never_quoted_without_the_sentence_it_names() -> None:
+    text = (
+        "Gadget vaults keep spare keys. Turn the gadget handle to lock a vault.\n\n"
+        "**Note**  \n"
+        "A gadget vault handle also turns from inside the vault."
+    )
+    build = Build([chunk("gadgets", 0, text, section="Vaults")])
+    # The title line itself matches best: it comes with the sentence it names.
+    answer = build.read("How do I lock the gadget vault handle?", {"Note": 0.9, "Turn": 0.8})
+    assert answer.index("Note") + 1 == answer.index(
+        "A gadget vault handle also turns from inside the vault."
+    )
+    # When that sentence is already quoted (pages repeat notes), the title does not stand alone.
+    repeated = text + "\n\n**Note**  \nA gadget vault handle also turns from inside the vault."
+    build = Build([chunk("gadgets", 0, repeated, section="Vaults")])
+    answer = build.read("How do I lock the gadget vault handle?", {"Note": 0.9, "Turn": 0.8})
+    assert answer.count("Note") <= answer.count(
+        "A gadget vault handle also turns from inside the vault."
+    )
+
+
 def test_a_title_line_is_quoted_as_a_label_on_its_own_line() -> None:
     text = "**Seal the vault door**\n\nTurn the handle until the gadget lock clicks."
     build = Build([chunk("gadgets", 0, text, section="Vaults")])

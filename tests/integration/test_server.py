@@ -155,7 +155,8 @@ def test_real_model_over_the_server(
 ) -> None:  # type: ignore[no-untyped-def]
     served = Engine(real_server_index, embedder=real_embedder)
     answer = served.ask(QUESTIONS[0])
-    assert not answer.refused and "kms:CreateGrant" in answer.text
+    assert not answer.refused and "storage volume" in answer.text
+    assert {c.page for c in answer.citations} == {"kms-in-comprehend"}
     assert served.ask(QUESTIONS[-1]).refused
     assert answers(served) == answers(real_engine)
 
