@@ -32,7 +32,7 @@ from app.retrieve import Query, Retrieval, Retriever
 from app.safety import REASON as MISUSE
 from app.safety import misuse
 from app.scope import Scope
-from app.spelling import Speller, note
+from app.spelling import Fix, Speller, note
 from ingest.build import open_build
 from ingest.store import open_store
 
@@ -141,11 +141,18 @@ class Engine:
         """Whether the refusal model's topic probe knows the pages searched."""
         return self.judge.topic_applies(loaded, scope)
 
+    def read_typos(self, loaded: Loaded, text: str) -> tuple[str, tuple[Fix, ...]]:
+        """The question with its typos read as the pages' words, and what was read how
+        (unchanged when the `reader.read_typos` setting is off)."""
+        if not self.settings.reader.read_typos:
+            return text, ()
+        return self.speller(loaded).correct(text)
+
     def retrieve(self, question: str, k: int | None = None) -> Retrieval:
         """Pages for a question asked on its own, best first."""
         with self.store.guard():
             loaded = self.load()
-            text, _ = self.speller(loaded).correct(question)
+            text, _ = self.read_typos(loaded, question)
             query = self.query(text, Conversation(), loaded)
             return loaded.retriever.search(query, k or self.settings.k)
 
@@ -171,7 +178,7 @@ class Engine:
             loaded = self.load()
             scoped = loaded.retriever.scoped(self.settings.scope if scope is None else scope)
             mark = time.perf_counter()
-            text, fixes = self.speller(loaded).correct(cleaned.text)
+            text, fixes = self.read_typos(loaded, cleaned.text)
             query = self.query(text, chat, loaded, scoped)
             embed_ms = (time.perf_counter() - mark) * 1000
             found = loaded.retriever.search(query, k or self.settings.k, scoped)

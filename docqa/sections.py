@@ -53,6 +53,8 @@ class ReaderSettings(Section):
     pages: int = Field(default=3, ge=1)  # pages whose passages are read
     # A follow-up this short (in tokens) leans on the conversation.
     short_question: int = Field(default=8, ge=1)
+    # Read a question's typos as the pages' words, telling the user (app/spelling.py).
+    read_typos: bool = True
 
 
 class RefusalSettings(Section):

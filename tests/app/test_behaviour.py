@@ -151,6 +151,16 @@ def test_typos_are_read_as_the_pages_words_and_the_user_is_told(engine) -> None:
     assert not kept.warnings and kept.question.startswith("Can I use Terraform")
 
 
+def test_reading_typos_is_a_setting(engine, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    from app.engine import Engine
+
+    reader = engine.settings.reader.model_copy(update={"read_typos": False})
+    literal = Engine(engine.settings.model_copy(update={"reader": reader}), embedder=real_embedder)
+    answer = literal.ask("Which manged polciy lets auditors only read documnets?")
+    assert answer.question == "Which manged polciy lets auditors only read documnets?"
+    assert not any("polciy" in w for w in answer.warnings)
+
+
 def test_a_long_story_before_the_question_is_read_for_what_it_asks(engine) -> None:  # type: ignore[no-untyped-def]
     # The story is all about the private network; the question is about a managed policy.
     answer = engine.ask(
