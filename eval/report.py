@@ -103,6 +103,8 @@ def console_tables(systems: Mapping[str, Any], sets: Sequence[str]) -> str:
 def _gap(a: float | None, b: float | None, metric: str) -> str:
     if a is None or b is None or metric in LATENCY:
         return ""
+    if metric.startswith("answer_chars"):  # characters, not a share: a difference, unmarked
+        return f"{a - b:+.0f}"
     gap = round(a - b, 3)
     return f"{gap:+.3f}" + (" **>0.05**" if abs(gap) > MAX_GAP else "")
 

@@ -137,8 +137,22 @@ def rows_of(text: str) -> dict[str, list[str]]:
 
 def test_sets_side_by_side_marks_a_gap_over_five_points() -> None:
     entry = {
-        "tune": block(30, hit_at_1=0.9, mrr_at_10=0.82, fact_coverage=0.7, latency_p50_ms=40.0),
-        "test": block(20, hit_at_1=0.8, mrr_at_10=0.80, fact_coverage=0.8, latency_p50_ms=10.0),
+        "tune": block(
+            30,
+            hit_at_1=0.9,
+            mrr_at_10=0.82,
+            fact_coverage=0.7,
+            latency_p50_ms=40.0,
+            answer_chars_p50=640.0,
+        ),
+        "test": block(
+            20,
+            hit_at_1=0.8,
+            mrr_at_10=0.80,
+            fact_coverage=0.8,
+            latency_p50_ms=10.0,
+            answer_chars_p50=650.0,
+        ),
     }
     text = sets_table(entry, ["tune", "test"])
     assert text.splitlines()[0] == "| metric | tune | test | gap |"
@@ -148,6 +162,7 @@ def test_sets_side_by_side_marks_a_gap_over_five_points() -> None:
     assert rows["mrr@10"] == ["0.820", "0.800", "+0.020"]
     assert rows["fact coverage"] == ["0.700", "0.800", "-0.100 **>0.05**"]
     assert rows["latency p50 (total)"][-1] == ""  # latency is no defect to explain
+    assert rows["answer length, median (characters)"][-1] == "-10"  # characters, not a share
     assert rows["citation precision"] == ["–", "–", ""]
 
 
